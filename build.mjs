@@ -1,0 +1,45 @@
+// Builds dist/: ESM and CommonJS builds of src/ (dependencies external), a minified browser bundle
+// (global KintoClient, rxjs and io-ts inlined, the browser's own fetch), and .d.ts types (tsc).
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+
+rmSync("dist", { recursive: true, force: true });
+
+const common = { entryPoints: ["src/index.ts"], bundle: true, target: "es2020", sourcemap: true, logLevel: "warning" };
+const external = ["rxjs", "io-ts", "fp-ts", "cross-fetch"];
+
+// fp-ts and io-ts have no "exports" map: Node's ESM loader needs the file, not the folder.
+const esmSubpaths = {
+  name: "esm-subpaths",
+  setup(b) {
+    b.onResolve({ filter: /^(fp-ts|io-ts)\/lib\/[A-Za-z]+$/ }, (args) => ({ path: `${args.path}.js`, external: true }));
+  },
+};
+// In the browser, fetch is the browser's: no cross-fetch ponyfill in the bundle.
+const browserFetch = {
+  name: "browser-fetch",
+  setup(b) {
+    b.onResolve({ filter: /^cross-fetch$/ }, () => ({ path: "cross-fetch", namespace: "browser-fetch" }));
+    b.onLoad({ filter: /.*/, namespace: "browser-fetch" }, () => ({ contents: "export default globalThis.fetch;", loader: "js" }));
+  },
+};
+
+await Promise.all([
+  build({ ...common, format: "esm", platform: "neutral", mainFields: ["module", "main"], outfile: "dist/esm/index.mjs", external, plugins: [esmSubpaths] }),
+  build({ ...common, format: "cjs", platform: "node", outfile: "dist/cjs/index.js", external }),
+  build({
+    ...common,
+    format: "iife",
+    platform: "browser",
+    globalName: "KintoClient",
+    minify: true,
+    outfile: "dist/browser/kinto-rx.min.js",
+    conditions: ["es2015"],
+    mainFields: ["es2015", "browser", "module", "main"],
+    plugins: [browserFetch],
+    footer: { js: "KintoClient=Object.assign(KintoClient.default,KintoClient);" },
+  }),
+]);
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--emitDeclarationOnly"], { stdio: "inherit" });
+console.log("built dist/esm, dist/cjs, dist/browser, dist/types");

@@ -1,0 +1,67 @@
+/**
+ * Validation of server payloads: one operator, used on every response.
+ */
+import { isLeft } from "fp-ts/lib/Either";
+import type * as t from "io-ts";
+import { map, type OperatorFunction } from "rxjs";
+import { PayloadValidationError, type ValidationIssue } from "./errors";
+
+/** io-ts combinators whose context keys are member indexes, not JSON keys. */
+const TRANSPARENT = new Set(["IntersectionType", "UnionType", "RefinementType", "ExactType", "ReadonlyType", "StrictType"]);
+
+/** Renders an io-ts context as a JSON path (`$.data[2].title`). */
+export function jsonPath(context: t.Context): string {
+  let path = "$";
+  for (let i = 1; i < context.length; i++) {
+    const parent = (context[i - 1].type as { _tag?: string })._tag;
+    if (parent && TRANSPARENT.has(parent)) continue;
+    const key = context[i].key;
+    path += /^\d+$/.test(key) && (parent === "ArrayType" || parent === "ReadonlyArrayType" || parent === "TupleType")
+      ? `[${key}]`
+      : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  }
+  return path;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "undefined";
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Converts io-ts errors to issues, one per distinct path. */
+export function toIssues(errors: t.Errors): ValidationIssue[] {
+  const seen = new Map<string, ValidationIssue>();
+  for (const error of errors) {
+    const path = jsonPath(error.context);
+    if (seen.has(path)) continue;
+    const last = error.context[error.context.length - 1];
+    seen.set(path, { path, expected: last?.type.name ?? "unknown", actual: show(error.value) });
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Decodes `value` with `codec`, throwing a {@link PayloadValidationError} naming `context` and the
+ * JSON path of each problem.
+ */
+export function decodeWith<A, O>(codec: t.Type<A, O, unknown>, value: unknown, context: string): A {
+  const result = codec.decode(value);
+  if (isLeft(result)) throw new PayloadValidationError(context, toIssues(result.left));
+  return result.right;
+}
+
+/**
+ * Operator: decodes each value with `codec`; an invalid one errors the stream with a
+ * {@link PayloadValidationError} instead of flowing on unvalidated.
+ * @param codec the io-ts codec
+ * @param context what is decoded, for the error message
+ */
+export function decode<A, O>(codec: t.Type<A, O, unknown>, context: string): OperatorFunction<unknown, A> {
+  return map((value) => decodeWith(codec, value, context));
+}

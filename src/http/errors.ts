@@ -1,0 +1,182 @@
+/**
+ * Error classes of kinto-rx. Each carries what a caller needs to act without parsing a message,
+ * and none ever carries a request header: the Authorization value cannot leak through an error,
+ * its message, its JSON form or its stack.
+ */
+
+/** What an error says about the request that caused it: never its headers or body. */
+export interface RequestSummary {
+  /** HTTP method. */
+  readonly method: string;
+  /** Path and query below the server root (`/buckets/blog`), without credentials. */
+  readonly path: string;
+}
+
+/** Base class of every error raised by kinto-rx. */
+export class KintoError extends Error {
+  /** @param message what went wrong, free of credentials */
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** The JSON error body of a Kinto server (`{code, errno, error, message, details}`). */
+export interface KintoErrorBody {
+  /** HTTP status repeated by the server. */
+  readonly code?: number;
+  /** Kinto's own error number (see the server's error documentation). */
+  readonly errno?: number;
+  /** Short error name, e.g. `Precondition Failed`. */
+  readonly error?: string;
+  /** Human readable message. */
+  readonly message?: string;
+  /** Extra information, e.g. the current record on a 412 (`details.existing`). */
+  readonly details?: unknown;
+  /** Link to documentation. */
+  readonly info?: string;
+}
+
+/** The server answered with an HTTP error status (4xx or 5xx). */
+export class KintoHttpError extends KintoError {
+  /** HTTP status code. */
+  readonly status: number;
+  /** Kinto errno, when the server sent one. */
+  readonly errno?: number;
+  /** Kinto error code (usually the status again). */
+  readonly code?: number;
+  /** Short error name sent by the server. */
+  readonly error?: string;
+  /** Server message. */
+  readonly serverMessage?: string;
+  /** Server details (for a 412: `{existing}` with the current record). */
+  readonly details?: unknown;
+  /** Retry-After in milliseconds, when the server sent a valid one. */
+  readonly retryAfterMs?: number;
+  /** The failed request (method and path only). */
+  readonly request: RequestSummary;
+
+  /**
+   * @param status HTTP status
+   * @param request method and path of the failed request
+   * @param body the decoded error body, if any
+   * @param retryAfterMs Retry-After in ms, if any
+   */
+  constructor(status: number, request: RequestSummary, body: KintoErrorBody = {}, retryAfterMs?: number) {
+    const what = body.message ? `: ${body.message}` : body.error ? `: ${body.error}` : "";
+    super(`HTTP ${status} on ${request.method} ${request.path}${what}`);
+    this.status = status;
+    this.request = request;
+    this.errno = body.errno;
+    this.code = body.code;
+    this.error = body.error;
+    this.serverMessage = body.message;
+    this.details = body.details;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  /** The server's current version of the resource, carried by a 412 (`details.existing`). */
+  get existing(): unknown {
+    const details = this.details as { existing?: unknown } | undefined;
+    return details && typeof details === "object" ? details.existing : undefined;
+  }
+}
+
+/** No answer within the `timeout` (per attempt); the request was aborted. */
+export class NetworkTimeoutError extends KintoError {
+  /** The timeout in milliseconds. */
+  readonly timeout: number;
+  /** The request that timed out. */
+  readonly request: RequestSummary;
+  /** @param timeout ms waited @param request the request */
+  constructor(timeout: number, request: RequestSummary) {
+    super(`Timeout after ${timeout}ms on ${request.method} ${request.path}`);
+    this.timeout = timeout;
+    this.request = request;
+  }
+}
+
+/** The connection failed or dropped before a response arrived (fetch rejected). */
+export class NetworkError extends KintoError {
+  /** The request that failed. */
+  readonly request: RequestSummary;
+  /** The underlying reason, reduced to its message (no request object, no headers). */
+  readonly reason: string;
+  /** @param request the request @param reason the transport's message */
+  constructor(request: RequestSummary, reason: string) {
+    super(`Network failure on ${request.method} ${request.path}: ${reason}`);
+    this.request = request;
+    this.reason = reason;
+  }
+}
+
+/**
+ * A non-idempotent write (a POST without an id) was sent and the connection dropped before the
+ * answer: the server may or may not have applied it. kinto-rx never resends such a request on its own.
+ */
+export class OutcomeUnknownError extends NetworkError {}
+
+/** The response body was not the JSON that was expected (invalid JSON, truncated body). */
+export class UnparseableResponseError extends KintoError {
+  /** HTTP status of the response. */
+  readonly status: number;
+  /** The first 200 characters of the body. */
+  readonly bodyStart: string;
+  /** The request. */
+  readonly request: RequestSummary;
+  /** @param status HTTP status @param body raw body text @param request the request */
+  constructor(status: number, body: string, request: RequestSummary) {
+    const bodyStart = body.slice(0, 200);
+    super(`Unparseable ${status} response on ${request.method} ${request.path}: ${JSON.stringify(bodyStart)}`);
+    this.status = status;
+    this.bodyStart = bodyStart;
+    this.request = request;
+  }
+}
+
+/** One problem found by a codec: where (JSON path) and what was expected. */
+export interface ValidationIssue {
+  /** JSON path of the offending value, e.g. `$.data[3].title`. */
+  readonly path: string;
+  /** The name of the expected type. */
+  readonly expected: string;
+  /** A short rendering of the value found. */
+  readonly actual: string;
+}
+
+/** A server payload did not match its io-ts codec; nothing unvalidated was emitted. */
+export class PayloadValidationError extends KintoError {
+  /** What was being decoded, e.g. `record "abc" of /buckets/b/collections/c/records`. */
+  readonly context: string;
+  /** Each problem, with its JSON path. */
+  readonly issues: readonly ValidationIssue[];
+  /** @param context what was decoded @param issues what was wrong */
+  constructor(context: string, issues: readonly ValidationIssue[]) {
+    const shown = issues
+      .slice(0, 3)
+      .map((i) => `${i.path}: expected ${i.expected}, got ${i.actual}`)
+      .join("; ");
+    const more = issues.length > 3 ? ` (+${issues.length - 3} more)` : "";
+    super(`Invalid payload for ${context}: ${shown}${more}`);
+    this.context = context;
+    this.issues = issues;
+  }
+}
+
+/** A call was refused before any request: a missing or unsafe id, a bad option. */
+export class InvalidArgumentError extends KintoError {}
+
+/** The server asked to wait longer (Retry-After) than the client's `maxRetryAfter` allows. */
+export class RetryAfterTooLongError extends KintoError {
+  /** The delay the server asked for, in ms. */
+  readonly delayMs: number;
+  /** The HTTP error that carried it. */
+  readonly cause: KintoHttpError;
+  /** @param delayMs requested delay @param maxMs the cap @param cause the error */
+  constructor(delayMs: number, maxMs: number, cause: KintoHttpError) {
+    super(`Server asked to retry after ${delayMs}ms, more than the allowed ${maxMs}ms`);
+    this.delayMs = delayMs;
+    this.cause = cause;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Server notices read from response headers, published as hot subjects:
+ * `Backoff` (wait before the next request), `Alert` (deprecation), `Retry-After`.
+ */
+import { BehaviorSubject, Subject } from "rxjs";
+import { parseRetryAfter } from "./retry-after";
+
+/** The parsed `Alert` header of a server announcing a deprecation (end of life). */
+export interface DeprecationAlert {
+  /** `soft-eol` (still served) or `hard-eol`. */
+  readonly code: string;
+  /** Human readable message. */
+  readonly message: string;
+  /** Where to read about it. */
+  readonly url: string;
+}
+
+/** The subset of Node's EventEmitter that kinto-http's `events` option uses. */
+export interface EventEmitterLike {
+  /** Emits `event` with `payload`. */
+  emit(event: string, payload: unknown): unknown;
+}
+
+/** Hot subjects fed by every response's headers. */
+export class Notices {
+  /** Backoff release time in ms since epoch; 0 when no backoff is in force. Replays the current value. */
+  readonly backoff$ = new BehaviorSubject<number>(0);
+  /** Each `Alert` header received. */
+  readonly deprecated$ = new Subject<DeprecationAlert>();
+  /** Release time (ms since epoch) of each `Retry-After` received. */
+  readonly retryAfter$ = new Subject<number>();
+
+  /**
+   * @param events optional EventEmitter receiving `backoff`, `deprecated` and `retry-after` events,
+   *   as kinto-http.js emits them
+   * @param now clock (injectable for tests)
+   */
+  constructor(
+    private readonly events?: EventEmitterLike,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Reads the notices of one response. */
+  observe(headers: Headers): void {
+    const backoffMs = parseRetryAfter(headers.get("Backoff"));
+    const release = backoffMs === undefined ? 0 : this.now() + backoffMs;
+    if (release !== 0 || this.backoff$.value !== 0) this.backoff$.next(release);
+    this.events?.emit("backoff", release);
+
+    const alert = parseAlert(headers.get("Alert"));
+    if (alert) {
+      this.deprecated$.next(alert);
+      this.events?.emit("deprecated", alert);
+    }
+
+    const retryMs = parseRetryAfter(headers.get("Retry-After"));
+    if (retryMs !== undefined) {
+      const at = this.now() + retryMs;
+      this.retryAfter$.next(at);
+      this.events?.emit("retry-after", at);
+    }
+  }
+
+  /** Milliseconds left before the Backoff release time (0 when none is in force). */
+  backoffRemaining(): number {
+    return Math.max(0, this.backoff$.value - this.now());
+  }
+}
+
+function parseAlert(value: string | null): DeprecationAlert | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (!parsed || typeof parsed !== "object") return undefined;
+    const o = parsed as Record<string, unknown>;
+    return { code: String(o.code ?? ""), message: String(o.message ?? ""), url: String(o.url ?? "") };
+  } catch {
+    return { code: "unknown", message: value, url: "" };
+  }
+}

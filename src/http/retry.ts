@@ -1,0 +1,90 @@
+/**
+ * Retry of transient failures, built on RxJS's `retry({count, delay})`.
+ *
+ * ```
+ * source:  --#              (503, Retry-After: 2)
+ * result:  --(2s)--#        re-subscribed after 2 s, at most `count` times
+ * ```
+ */
+import { retry, throwError, timer, type MonoTypeOperatorFunction } from "rxjs";
+import {
+  KintoHttpError,
+  NetworkError,
+  NetworkTimeoutError,
+  OutcomeUnknownError,
+  RetryAfterTooLongError,
+  UnparseableResponseError,
+} from "./errors";
+
+/** How transient failures are retried. Every field has a default in {@link DEFAULT_RETRY}. */
+export interface RetryPolicy {
+  /** Maximum number of retries (the `retry` option). */
+  readonly count: number;
+  /** First exponential delay in ms, used when the server gave no valid Retry-After. */
+  readonly baseDelay: number;
+  /** Cap of the exponential delay in ms. */
+  readonly maxDelay: number;
+  /** Longest Retry-After honoured, in ms; a longer one fails with {@link RetryAfterTooLongError}. */
+  readonly maxRetryAfter: number;
+  /** Random source in [0, 1) for jitter (injectable for tests). */
+  readonly random: () => number;
+  /** Asked before each retry; `false` refuses it (the client's shared retry budget). */
+  readonly acquire?: (error: unknown) => boolean;
+}
+
+/** Defaults: no retry, 200 ms doubling up to 30 s, Retry-After honoured up to 2 minutes. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  count: 0,
+  baseDelay: 200,
+  maxDelay: 30_000,
+  maxRetryAfter: 120_000,
+  random: Math.random,
+};
+
+/**
+ * Whether `error` is worth another attempt.
+ * @param error what the attempt failed with
+ * @param idempotent whether the request may be sent again without changing its effect
+ */
+export function isTransient(error: unknown, idempotent: boolean): boolean {
+  if (error instanceof KintoHttpError) {
+    // The server said "nothing was done, come back later": safe for any method.
+    if (error.retryAfterMs !== undefined && (error.status >= 500 || error.status === 409 || error.status === 429)) return true;
+    return idempotent && error.status >= 500;
+  }
+  if (error instanceof OutcomeUnknownError) return false;
+  if (error instanceof NetworkError || error instanceof NetworkTimeoutError || error instanceof UnparseableResponseError) {
+    return idempotent;
+  }
+  return false;
+}
+
+/**
+ * The delay before retry number `attempt` (1-based): Retry-After when the server sent one, else a
+ * capped exponential delay with jitter in [d/2, d), never 0.
+ */
+export function retryDelay(error: unknown, attempt: number, policy: RetryPolicy): number {
+  if (error instanceof KintoHttpError && error.retryAfterMs !== undefined) return error.retryAfterMs;
+  const exp = Math.min(policy.maxDelay, policy.baseDelay * 2 ** (attempt - 1));
+  return Math.max(1, Math.round(exp / 2 + (policy.random() * exp) / 2));
+}
+
+/**
+ * Retries the source on transient errors, at most `policy.count` times.
+ * @param idempotent whether the request is safe to repeat
+ * @param policy counts, delays and caps
+ */
+export function retryTransient<T>(idempotent: boolean, policy: RetryPolicy): MonoTypeOperatorFunction<T> {
+  return retry<T>({
+    count: policy.count,
+    delay: (error: unknown, attempt: number) => {
+      if (!isTransient(error, idempotent)) return throwError(() => error);
+      const ms = retryDelay(error, attempt, policy);
+      if (error instanceof KintoHttpError && ms > policy.maxRetryAfter) {
+        return throwError(() => new RetryAfterTooLongError(ms, policy.maxRetryAfter, error));
+      }
+      if (policy.acquire && !policy.acquire(error)) return throwError(() => error);
+      return timer(ms);
+    },
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * The backend link of the chain: one request → one cold Observable of one response.
+ * Subscribing sends; unsubscribing aborts the fetch and clears the timeout timer.
+ */
+import { Observable } from "rxjs";
+import {
+  KintoHttpError,
+  NetworkError,
+  NetworkTimeoutError,
+  OutcomeUnknownError,
+  UnparseableResponseError,
+  type KintoErrorBody,
+  type RequestSummary,
+} from "./errors";
+import { describe, isIdempotent, queryString, type KintoRequest } from "./request";
+import { parseRetryAfter } from "./retry-after";
+
+/** The fetch function the transport calls (the global one, cross-fetch's, or a test's). */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** A decoded HTTP response: status, headers and parsed JSON (undefined for HEAD, 204 and 304). */
+export interface KintoResponse {
+  /** HTTP status (2xx or 304). */
+  readonly status: number;
+  /** Response headers. */
+  readonly headers: Headers;
+  /** Parsed JSON body, not yet validated. */
+  readonly json: unknown;
+}
+
+/** What the transport needs from its client, already normalized. */
+export interface TransportConfig {
+  /** Server root including the version, without trailing slash (`http://127.0.0.1:8888/v1`). */
+  readonly remote: string;
+  /** fetch implementation. */
+  readonly fetch: FetchLike;
+  /** Headers sent with every request (read at send time, so `setHeaders` applies to later sends). */
+  readonly headers: () => Readonly<Record<string, string>>;
+  /** CORS mode. */
+  readonly requestMode?: RequestMode;
+  /** Called with every response's headers, errors included (Backoff, Alert, Retry-After notices). */
+  readonly onHeaders?: (headers: Headers) => void;
+}
+
+const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
+  Accept: "application/json",
+  "Content-Type": "application/json",
+};
+
+/**
+ * Sends `request` once per subscription.
+ * @param config the client's transport settings
+ * @param request the request value
+ * @param timeout per-attempt timeout in ms (none when null or undefined)
+ */
+export function send(config: TransportConfig, request: KintoRequest, timeout?: number | null): Observable<KintoResponse> {
+  return new Observable<KintoResponse>((subscriber) => {
+    const controller = new AbortController();
+    const summary = describe(request);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (timeout != null && timeout > 0) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        controller.abort();
+        subscriber.error(new NetworkTimeoutError(timeout, summary));
+      }, timeout);
+    }
+    const init: RequestInit = {
+      method: request.method,
+      headers: { ...DEFAULT_HEADERS, ...config.headers(), ...request.headers },
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: controller.signal,
+    };
+    if (config.requestMode) init.mode = config.requestMode;
+    const url = config.remote + request.path + queryString(request.query);
+    let answered = false;
+
+    config
+      .fetch(url, init)
+      .then(async (response) => {
+        answered = true;
+        config.onHeaders?.(response.headers);
+        return readResponse(response, request, summary);
+      })
+      .then(
+        (value) => {
+          if (timer !== undefined) clearTimeout(timer);
+          subscriber.next(value);
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          if (timer !== undefined) clearTimeout(timer);
+          if (controller.signal.aborted) return; // unsubscribed or timed out: already reported
+          subscriber.error(toKintoError(error, request, summary, answered));
+        },
+      );
+
+    return () => {
+      if (timer !== undefined) clearTimeout(timer);
+      controller.abort();
+    };
+  });
+}
+
+async function readResponse(response: Response, request: KintoRequest, summary: RequestSummary): Promise<KintoResponse> {
+  const { status, headers } = response;
+  const text = request.method === "HEAD" || status === 204 || status === 304 ? "" : await response.text();
+  if (status >= 400) {
+    throw new KintoHttpError(status, summary, errorBody(text), parseRetryAfter(headers.get("Retry-After")));
+  }
+  if (text === "") return { status, headers, json: undefined };
+  try {
+    return { status, headers, json: JSON.parse(text) };
+  } catch {
+    throw new UnparseableResponseError(status, text, summary);
+  }
+}
+
+function errorBody(text: string): KintoErrorBody {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+      const o = parsed as Record<string, unknown>;
+      return {
+        code: typeof o.code === "number" ? o.code : undefined,
+        errno: typeof o.errno === "number" ? o.errno : undefined,
+        error: typeof o.error === "string" ? o.error : undefined,
+        message: typeof o.message === "string" ? o.message : undefined,
+        details: o.details,
+        info: typeof o.info === "string" ? o.info : undefined,
+      };
+    }
+  } catch {
+    // An HTML page from a proxy, or nothing: the status alone says what happened.
+  }
+  return {};
+}
+
+function toKintoError(error: unknown, request: KintoRequest, summary: RequestSummary, answered: boolean): Error {
+  if (error instanceof KintoHttpError || error instanceof UnparseableResponseError) return error;
+  // Keep only the message, with any user:password@ of a URL cut out.
+  const reason = (error instanceof Error ? error.message : String(error)).replace(/\/\/[^/@\s]*@/g, "//");
+  // A write that is not safe to repeat and whose answer never arrived may have been applied.
+  if (!isIdempotent(request) && request.method !== "GET") return new OutcomeUnknownError(summary, reason);
+  return new NetworkError(summary, answered ? `response interrupted (${reason})` : reason);
+}

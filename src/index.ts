@@ -1,0 +1,25 @@
+/**
+ * kinto-rx: a Kinto REST API client in which every operation is a cold, cancellable RxJS Observable.
+ * @packageDocumentation
+ */
+export { KintoClient, type KintoClientOptions, type ServerInfoOptions, type CreateBucketOptions } from "./resources/client";
+export { Bucket, type CreateOptions, type PermissionsOptions } from "./resources/bucket";
+export { Collection, type RecordOf, type ListRecordsOptions } from "./resources/collection";
+export type { ReadOptions, WriteOptions, DeleteOptions } from "./resources/operations";
+export type { ResourceOptions, CollectionOptions } from "./resources/options";
+export * from "./resources/codecs";
+export * from "./http/errors";
+export { Notices, type DeprecationAlert, type EventEmitterLike } from "./http/notices";
+export { DEFAULT_RETRY, isTransient, retryDelay, retryTransient, type RetryPolicy } from "./http/retry";
+export { parseRetryAfter } from "./http/retry-after";
+export { decode, decodeWith } from "./http/decode";
+export type { KintoRequest, HttpMethod, CallOptions } from "./http/request";
+export type { FetchLike, KintoResponse } from "./http/transport";
+export { records, allRecords, toAsyncIterable, type Page, type ListOptions, type FilterValue } from "./streams/pages";
+export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type Batcher } from "./streams/batch";
+export type { WatchOptions, Change } from "./streams/feed";
+export type { UploadSource, UploadOptions, UploadEvent } from "./streams/upload";
+export type { AttachmentOptions } from "./resources/attachments";
+
+import { KintoClient } from "./resources/client";
+export default KintoClient;

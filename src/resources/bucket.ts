@@ -1,0 +1,187 @@
+/**
+ * A bucket: its data and permissions, its collections, groups and history.
+ */
+import type * as t from "io-ts";
+import { defer, map, type Observable } from "rxjs";
+import type { Page, ListOptions } from "../streams/pages";
+import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
+import { Group, HistoryEntry, KintoObject, type Envelope, type Permissions, type Tombstone } from "./codecs";
+import { Collection } from "./collection";
+import type { Executor } from "./context";
+import {
+  createObject,
+  deleteList,
+  deleteObject,
+  getListTimestamp,
+  getObject,
+  getObjectPermissions,
+  listObjects,
+  patchPermissions,
+  requireObject,
+  updateObject,
+  type DeleteOptions,
+  type ReadOptions,
+  type Scope,
+  type WriteOptions,
+} from "./operations";
+import type { CollectionOptions, ResourceOptions } from "./options";
+import { paths, segment } from "./paths";
+
+/** Options of `createCollection` and `createGroup`. */
+export interface CreateOptions extends WriteOptions {
+  /** Data of the new object. */
+  readonly data?: Record<string, unknown>;
+}
+
+/** Options of `setPermissions`, `addPermissions`, `removePermissions`. */
+export type PermissionsOptions = DeleteOptions;
+
+/** A Kinto bucket. Creating this object sends nothing. */
+export class Bucket {
+  /** @internal */
+  readonly scope: Scope;
+
+  /**
+   * @param client the client
+   * @param name the bucket id
+   * @param levels inherited option levels (client, bucket)
+   */
+  constructor(
+    readonly client: Executor,
+    /** The bucket id. */
+    readonly name: string,
+    levels: readonly (ResourceOptions | undefined)[],
+  ) {
+    this.scope = { executor: client, levels };
+  }
+
+  private get path(): string {
+    return paths.bucket(this.name);
+  }
+
+  /** A collection of this bucket (no request is sent); pass `codec` for typed records. */
+  collection<C extends t.Mixed | undefined = undefined>(name: string, options: CollectionOptions<C> = {}): Collection<C> {
+    return new Collection<C>(this, name, options);
+  }
+
+  /** The bucket's data. */
+  getData(options?: ReadOptions): Observable<KintoObject> {
+    return defer(() => getObject(this.scope, this.path, KintoObject, options)).pipe(map((e) => e.data));
+  }
+
+  /** Replaces (or with `patch`, merges) the bucket's data. */
+  setData(data: Record<string, unknown>, options: WriteOptions = {}): Observable<Envelope<KintoObject>> {
+    return defer(() => {
+      requireObject(data, "data");
+      return updateObject(this.scope, this.path, { ...data, id: this.name }, KintoObject, options);
+    });
+  }
+
+  /** The bucket's permissions. */
+  getPermissions(options?: ResourceOptions): Observable<Permissions> {
+    return defer(() => getObjectPermissions(this.scope, this.path, options));
+  }
+
+  /** Replaces the bucket's permissions (the data stays). */
+  setPermissions(permissions: Partial<Permissions>, options: PermissionsOptions = {}): Observable<Envelope<KintoObject>> {
+    return defer(() => {
+      requireObject(permissions, "permissions");
+      return updateObject(this.scope, this.path, undefined, KintoObject, { ...options, permissions });
+    });
+  }
+
+  /** Adds principals to the bucket's permissions (JSON-Patch); others stay. */
+  addPermissions(permissions: Partial<Permissions>, options?: PermissionsOptions): Observable<Envelope<KintoObject>> {
+    return defer(() => patchPermissions(this.scope, this.path, permissions, "add", options));
+  }
+
+  /** Removes principals from the bucket's permissions (JSON-Patch); others stay. */
+  removePermissions(permissions: Partial<Permissions>, options?: PermissionsOptions): Observable<Envelope<KintoObject>> {
+    return defer(() => patchPermissions(this.scope, this.path, permissions, "remove", options));
+  }
+
+  /** Creates a collection; without an id the server generates one. */
+  createCollection(id?: string | null, options: CreateOptions = {}): Observable<Envelope<KintoObject>> {
+    return defer(() => {
+      const data = { ...options.data, ...(id != null ? { id } : {}) };
+      return createObject(this.scope, paths.collection(this.name), (cid) => paths.collection(this.name, cid), data, KintoObject, options);
+    });
+  }
+
+  /** Pages of the bucket's collections. */
+  listCollections(options?: ListOptions): Observable<Page<KintoObject>> {
+    return defer(() => listObjects(this.scope, paths.collection(this.name), KintoObject, options));
+  }
+
+  /** The timestamp of the collections list (quotes stripped). */
+  getCollectionsTimestamp(options?: ResourceOptions): Observable<string | null> {
+    return defer(() => getListTimestamp(this.scope, paths.collection(this.name), options));
+  }
+
+  /** Deletes a collection and its records. */
+  deleteCollection(collection: string | { id: string }, options?: DeleteOptions): Observable<Envelope<Tombstone>> {
+    return defer(() => deleteObject(this.scope, paths.collection(this.name, idOf(collection)), options));
+  }
+
+  /** Deletes the collections matching `filters` (all without filters); emits the tombstones. */
+  deleteCollections(options?: ListOptions): Observable<Tombstone[]> {
+    return defer(() => deleteList(this.scope, paths.collection(this.name), options));
+  }
+
+  /** Creates a group with `members`; without an id the server generates one. */
+  createGroup(id?: string | null, members: readonly string[] = [], options: CreateOptions = {}): Observable<Envelope<Group>> {
+    return defer(() => {
+      const data = { ...options.data, members: [...members], ...(id != null ? { id } : {}) };
+      return createObject(this.scope, paths.group(this.name), (gid) => paths.group(this.name, gid), data, Group, options);
+    });
+  }
+
+  /** Pages of the bucket's groups. */
+  listGroups(options?: ListOptions): Observable<Page<Group>> {
+    return defer(() => listObjects(this.scope, paths.group(this.name), Group, options));
+  }
+
+  /** The timestamp of the groups list (quotes stripped). */
+  getGroupsTimestamp(options?: ResourceOptions): Observable<string | null> {
+    return defer(() => getListTimestamp(this.scope, paths.group(this.name), options));
+  }
+
+  /** One group, as `{data, permissions}`. */
+  getGroup(id: string, options?: ReadOptions): Observable<Envelope<Group>> {
+    return defer(() => getObject(this.scope, paths.group(this.name, id), Group, options));
+  }
+
+  /** Replaces (or with `patch`, merges) a group; `group.id` is required. */
+  updateGroup(group: { id: string; members?: readonly string[]; [key: string]: unknown }, options: WriteOptions = {}): Observable<Envelope<Group>> {
+    return defer(() => {
+      requireObject(group, "group");
+      const data = options.patch ? { ...group } : { members: [], ...group };
+      return updateObject(this.scope, paths.group(this.name, group.id), data, Group, options);
+    });
+  }
+
+  /** Deletes a group. */
+  deleteGroup(group: string | { id: string }, options?: DeleteOptions): Observable<Envelope<Tombstone>> {
+    return defer(() => deleteObject(this.scope, paths.group(this.name, idOf(group)), options));
+  }
+
+  /** Pages of the bucket's history (history plugin), newest first by default. */
+  listHistory(options?: ListOptions): Observable<Page<HistoryEntry>> {
+    return defer(() => listObjects(this.scope, paths.history(this.name), HistoryEntry, options));
+  }
+
+  /**
+   * Sends the operations queued by `fn` in `/batch` requests (chunked by the server's
+   * `batch_max_requests`), with this bucket as the default bucket.
+   */
+  batch<R = BatchResult>(fn: (batch: Batcher) => void, options: BatchOptions = {}): Observable<R> {
+    return batch<R>(this.client, this.scope.levels, fn, { bucket: this.name, ...options });
+  }
+}
+
+/** The id of `value` (an id or an object with one), checked. */
+export function idOf(value: string | { id: string } | null | undefined): string {
+  const id = typeof value === "string" ? value : value?.id;
+  segment(id, "object");
+  return id as string;
+}

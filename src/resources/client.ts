@@ -1,0 +1,216 @@
+/**
+ * The Kinto client: server information, buckets, permissions and batches, every operation a cold
+ * Observable.
+ */
+import crossFetch from "cross-fetch";
+import { defer, map, shareReplay, switchMap, timer, type Observable } from "rxjs";
+import { decodeWith } from "../http/decode";
+import { InvalidArgumentError } from "../http/errors";
+import { Notices, type EventEmitterLike } from "../http/notices";
+import { isIdempotent, type KintoRequest } from "../http/request";
+import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
+import { send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
+import type { ListOptions, Page } from "../streams/pages";
+import { Bucket } from "./bucket";
+import { KintoObject, PermissionEntry, ServerInfo, type Envelope, type Permissions, type ServerCapabilities, type ServerSettings, type ServerUser, type Tombstone } from "./codecs";
+import type { ExecuteFlags, Executor } from "./context";
+import {
+  createObject,
+  deleteList,
+  deleteObject,
+  fetchJson,
+  listObjects,
+  type DeleteOptions,
+  type Scope,
+  type WriteOptions,
+} from "./operations";
+import type { Resolved, ResourceOptions } from "./options";
+import { paths } from "./paths";
+
+/** Options of {@link KintoClient}, as kinto-http.js documents them, plus transport extras. */
+export interface KintoClientOptions {
+  /** Add concurrency headers to every request (default false). */
+  readonly safe?: boolean;
+  /** An EventEmitter receiving `backoff`, `deprecated` and `retry-after` events. */
+  readonly events?: EventEmitterLike;
+  /** Headers for every request (e.g. `Authorization`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Retries of transient failures (default 0). */
+  readonly retry?: number;
+  /** The default bucket (default `"default"`). */
+  readonly bucket?: string;
+  /** The CORS mode (default `"cors"`). */
+  readonly requestMode?: RequestMode;
+  /** Timeout per attempt in ms (default none). */
+  readonly timeout?: number | null;
+  /** fetch implementation (default: the global fetch, else cross-fetch). */
+  readonly fetch?: FetchLike;
+  /** Retry delays and caps (see {@link RetryPolicy}); `count` comes from `retry`. */
+  readonly retryPolicy?: Partial<Omit<RetryPolicy, "count">>;
+}
+
+/** Options of server information calls. */
+export type ServerInfoOptions = Pick<ResourceOptions, "headers" | "retry">;
+
+/** Options of bucket creation. */
+export interface CreateBucketOptions extends WriteOptions {
+  /** Data of the new bucket. */
+  readonly data?: Record<string, unknown>;
+}
+
+function defaultFetch(): FetchLike {
+  return typeof globalThis.fetch === "function" ? globalThis.fetch.bind(globalThis) : (crossFetch as unknown as FetchLike);
+}
+
+/**
+ * A client of one Kinto server.
+ * @example
+ * const client = new KintoClient("http://127.0.0.1:8888/v1", { headers: { Authorization: "Basic " + btoa("user:pass") } });
+ * client.listBuckets().subscribe((page) => console.log(page.data));
+ */
+export class KintoClient implements Executor {
+  /** The server root, including the version, without trailing slash. */
+  readonly remote: string;
+  /** Hot subjects of server notices: `backoff$`, `deprecated$`, `retryAfter$`. */
+  readonly notices: Notices;
+  /** Backoff release time (ms since epoch; 0 when none). Replays the current value. */
+  readonly backoff$: Notices["backoff$"];
+  /** Each deprecation `Alert` received. */
+  readonly deprecated$: Notices["deprecated$"];
+  /** Release time of each `Retry-After` received. */
+  readonly retryAfter$: Notices["retryAfter$"];
+  /** The EventEmitter passed as `events`, if any. */
+  readonly events?: EventEmitterLike;
+  /** The default bucket name. */
+  readonly defaultBucket: string;
+
+  private headers: Readonly<Record<string, string>>;
+  private readonly options: ResourceOptions;
+  private readonly transport: TransportConfig;
+  private readonly retryPolicy: Omit<RetryPolicy, "count">;
+  private readonly serverInfo$: Observable<ServerInfo>;
+
+  /**
+   * @param remote server root including the version, e.g. `http://127.0.0.1:8888/v1`
+   * @param options client options
+   */
+  constructor(remote: string, options: KintoClientOptions = {}) {
+    if (typeof remote !== "string" || !/^https?:\/\/[^/]+(\/.*)?\/v\d+\/?$/.test(remote)) {
+      throw new InvalidArgumentError(`The remote URL must include the API version, e.g. http://127.0.0.1:8888/v1 (got ${safeUrl(remote)}).`);
+    }
+    this.remote = remote.replace(/\/$/, "");
+    this.events = options.events;
+    this.notices = new Notices(options.events);
+    this.backoff$ = this.notices.backoff$;
+    this.deprecated$ = this.notices.deprecated$;
+    this.retryAfter$ = this.notices.retryAfter$;
+    this.defaultBucket = options.bucket ?? "default";
+    this.headers = { ...options.headers };
+    this.options = { safe: options.safe ?? false, retry: options.retry ?? 0, timeout: options.timeout ?? null };
+    this.retryPolicy = { ...DEFAULT_RETRY, ...options.retryPolicy };
+    this.transport = {
+      remote: this.remote,
+      fetch: options.fetch ?? defaultFetch(),
+      headers: () => this.headers,
+      requestMode: options.requestMode ?? "cors",
+      onHeaders: (headers) => this.notices.observe(headers),
+    };
+    const info$ = defer(() => this.execute({ method: "GET", path: paths.root() }, { headers: {}, safe: false, retry: this.options.retry ?? 0, timeout: this.options.timeout ?? null })).pipe(
+      map((response) => decodeWith(ServerInfo, response.json, "server info")),
+    );
+    // Fetched once and shared; a failure is not cached, so the next subscriber tries again.
+    this.serverInfo$ = info$.pipe(shareReplay({ bufferSize: 1, refCount: false }));
+  }
+
+  /** Replaces the headers sent with every later request (merged over the current ones). */
+  setHeaders(headers: Readonly<Record<string, string>>): void {
+    this.headers = { ...this.headers, ...headers };
+  }
+
+  /** {@inheritDoc Executor.execute} */
+  execute(request: KintoRequest, options: Resolved, flags: ExecuteFlags = {}): Observable<KintoResponse> {
+    const attempt = defer(() => {
+      const wait = flags.waitBackoff ? this.notices.backoffRemaining() : 0;
+      const once = send(this.transport, request, options.timeout);
+      return wait > 0 ? timer(wait).pipe(switchMap(() => once)) : once;
+    });
+    return attempt.pipe(retryTransient(isIdempotent(request), { ...this.retryPolicy, count: options.retry }));
+  }
+
+  /** The scope of client-level operations. */
+  private get scope(): Scope {
+    return { executor: this, levels: [this.options] };
+  }
+
+  /** Server information (root endpoint), fetched once per client and shared. */
+  fetchServerInfo(options: ServerInfoOptions = {}): Observable<ServerInfo> {
+    if (options.headers || options.retry !== undefined) {
+      return fetchJson(this.scope, { method: "GET", path: paths.root() }, options, ServerInfo, "server info");
+    }
+    // shareReplay resets on error: a failed fetch is not kept, the next subscriber tries again.
+    return this.serverInfo$;
+  }
+
+  /** The server's settings (`batch_max_requests`, `readonly`...). */
+  fetchServerSettings(options?: ServerInfoOptions): Observable<ServerSettings> {
+    return this.fetchServerInfo(options).pipe(map((info) => info.settings));
+  }
+
+  /** The server's capabilities (plugins). */
+  fetchServerCapabilities(options?: ServerInfoOptions): Observable<ServerCapabilities> {
+    return this.fetchServerInfo(options).pipe(map((info) => info.capabilities));
+  }
+
+  /** The authenticated user, or `undefined` when anonymous. Always asks the server (headers may have changed). */
+  fetchUser(options?: ServerInfoOptions): Observable<ServerUser | undefined> {
+    return fetchJson(this.scope, { method: "GET", path: paths.root() }, options, ServerInfo, "server info").pipe(map((info) => info.user));
+  }
+
+  /** The HTTP API version, e.g. `"1.23"`. */
+  fetchHTTPApiVersion(options?: ServerInfoOptions): Observable<string> {
+    return this.fetchServerInfo(options).pipe(map((info) => info.http_api_version));
+  }
+
+  /** A bucket (no request is sent). */
+  bucket(name: string, options: ResourceOptions = {}): Bucket {
+    return new Bucket(this, name, [this.options, options]);
+  }
+
+  /** Pages of buckets. */
+  listBuckets(options: ListOptions = {}): Observable<Page<KintoObject>> {
+    return defer(() => listObjects(this.scope, paths.bucket(), KintoObject, options));
+  }
+
+  /** Creates a bucket; without an id the server generates one. */
+  createBucket(id?: string | null, options: CreateBucketOptions = {}): Observable<Envelope<KintoObject>> {
+    return defer(() => {
+      const data = { ...options.data, ...(id != null ? { id } : {}) };
+      return createObject(this.scope, paths.bucket(), (bid) => paths.bucket(bid), data, KintoObject, options);
+    });
+  }
+
+  /** Deletes a bucket (and everything in it). */
+  deleteBucket(bucket: string | { id: string }, options: DeleteOptions = {}): Observable<Envelope<Tombstone>> {
+    return defer(() => deleteObject(this.scope, paths.bucket(typeof bucket === "string" ? bucket : bucket?.id), options));
+  }
+
+  /** Deletes the buckets matching `filters` (all of them without filters); emits the tombstones. */
+  deleteBuckets(options: ListOptions = {}): Observable<Tombstone[]> {
+    return defer(() => deleteList(this.scope, paths.bucket(), options));
+  }
+
+  /** Pages of the permissions endpoint (what the authenticated user may do). */
+  listPermissions(options: ListOptions = {}): Observable<Page<PermissionEntry>> {
+    const { sort, ...rest } = options;
+    // The permissions endpoint cannot sort by last_modified; keep the server's order unless asked.
+    return defer(() => listObjects(this.scope, paths.permissions(), PermissionEntry, { ...rest, sort: sort ?? "id" }));
+  }
+}
+
+/** A URL for messages: without `user:password@`. */
+function safeUrl(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value.replace(/\/\/[^/@]*@/, "//")) : typeof value;
+}
+
+/** Re-exported for convenience. */
+export type { Permissions };

@@ -1,0 +1,209 @@
+/**
+ * A collection: its data and permissions, and its records (typed by an optional io-ts codec).
+ */
+import * as t from "io-ts";
+import { defer, map, type Observable } from "rxjs";
+import { InvalidArgumentError } from "../http/errors";
+import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
+import { watch, type WatchOptions, type Change } from "../streams/feed";
+import { snapshot } from "../streams/snapshot";
+import { upload, type UploadOptions, type UploadEvent, type UploadSource } from "../streams/upload";
+import type { ListOptions, Page } from "../streams/pages";
+import type { Bucket } from "./bucket";
+import { idOf } from "./bucket";
+import { KintoObject, KintoObjectMeta, type Envelope, type Permissions, type Tombstone } from "./codecs";
+import {
+  createObject,
+  deleteList,
+  deleteObject,
+  getListTimestamp,
+  getListTotal,
+  getObject,
+  getObjectPermissions,
+  listObjects,
+  patchPermissions,
+  requireObject,
+  updateObject,
+  type DeleteOptions,
+  type ReadOptions,
+  type Scope,
+  type WriteOptions,
+} from "./operations";
+import type { CollectionOptions, ResourceOptions } from "./options";
+import { paths } from "./paths";
+import type { PermissionsOptions } from "./bucket";
+import { addAttachment, removeAttachment, type AttachmentOptions } from "./attachments";
+
+/** The record type of a collection: the codec's type with `id` and `last_modified`, or {@link KintoObject}. */
+export type RecordOf<C extends t.Mixed | undefined> = C extends t.Mixed ? t.TypeOf<C> & KintoObjectMeta : KintoObject;
+
+/** Options of `listRecords`: the generic list options plus `at` (a snapshot from history). */
+export interface ListRecordsOptions extends ListOptions {
+  /** List the records as they were at this timestamp (history plugin; the full list, one page). */
+  readonly at?: number;
+}
+
+/** A Kinto collection. Creating this object sends nothing. */
+export class Collection<C extends t.Mixed | undefined = undefined> {
+  /** @internal */
+  readonly scope: Scope;
+  /** The codec of one record (the user's codec with `id`/`last_modified`, or {@link KintoObject}). */
+  readonly recordCodec: t.Type<RecordOf<C>, unknown, unknown>;
+
+  /**
+   * @param bucket the parent bucket
+   * @param name the collection id
+   * @param options collection options (headers, safe, retry, timeout, codec)
+   */
+  constructor(
+    readonly bucket: Bucket,
+    /** The collection id. */
+    readonly name: string,
+    options: CollectionOptions<C> = {},
+  ) {
+    const { codec, ...rest } = options;
+    this.scope = { executor: bucket.client, levels: [...bucket.scope.levels, rest] };
+    this.recordCodec = (codec ? t.intersection([KintoObjectMeta, codec]) : KintoObject) as unknown as t.Type<RecordOf<C>, unknown, unknown>;
+  }
+
+  private get path(): string {
+    return paths.collection(this.bucket.name, this.name);
+  }
+
+  /** @internal path of the records list, or of one record. */
+  recordPath(id?: string): string {
+    return paths.record(this.bucket.name, this.name, id);
+  }
+
+  /** The collection's data. */
+  getData(options?: ReadOptions): Observable<KintoObject> {
+    return defer(() => getObject(this.scope, this.path, KintoObject, options)).pipe(map((e) => e.data));
+  }
+
+  /** Replaces (or with `patch`, merges) the collection's data. */
+  setData(data: Record<string, unknown>, options: WriteOptions = {}): Observable<Envelope<KintoObject>> {
+    return defer(() => {
+      requireObject(data, "data");
+      return updateObject(this.scope, this.path, { ...data, id: this.name }, KintoObject, options);
+    });
+  }
+
+  /** The collection's permissions. */
+  getPermissions(options?: ResourceOptions): Observable<Permissions> {
+    return defer(() => getObjectPermissions(this.scope, this.path, options));
+  }
+
+  /** Replaces the collection's permissions (the data stays). */
+  setPermissions(permissions: Partial<Permissions>, options: PermissionsOptions = {}): Observable<Envelope<KintoObject>> {
+    return defer(() => {
+      requireObject(permissions, "permissions");
+      return updateObject(this.scope, this.path, undefined, KintoObject, { ...options, permissions });
+    });
+  }
+
+  /** Adds principals to the collection's permissions (JSON-Patch). */
+  addPermissions(permissions: Partial<Permissions>, options?: PermissionsOptions): Observable<Envelope<KintoObject>> {
+    return defer(() => patchPermissions(this.scope, this.path, permissions, "add", options));
+  }
+
+  /** Removes principals from the collection's permissions (JSON-Patch). */
+  removePermissions(permissions: Partial<Permissions>, options?: PermissionsOptions): Observable<Envelope<KintoObject>> {
+    return defer(() => patchPermissions(this.scope, this.path, permissions, "remove", options));
+  }
+
+  /**
+   * Creates a record: PUT when it has an id (with `safe`, only if absent), else POST and the
+   * server generates the id.
+   */
+  createRecord(record: Record<string, unknown>, options: WriteOptions = {}): Observable<Envelope<RecordOf<C>>> {
+    return defer(() => {
+      requireObject(record, "record");
+      return createObject(this.scope, this.recordPath(), (id) => this.recordPath(id), record, this.recordCodec, options);
+    });
+  }
+
+  /** One record, as `{data, permissions}`. */
+  getRecord(id: string, options?: ReadOptions): Observable<Envelope<RecordOf<C>>> {
+    return defer(() => getObject(this.scope, this.recordPath(id), this.recordCodec, options));
+  }
+
+  /** Replaces (or with `patch`, merges) a record; `record.id` is required. */
+  updateRecord(record: { id: string; [key: string]: unknown }, options: WriteOptions = {}): Observable<Envelope<RecordOf<C>>> {
+    return defer(() => {
+      requireObject(record, "record");
+      if (typeof record.id !== "string") throw new InvalidArgumentError("A record id is required to update a record.");
+      return updateObject(this.scope, this.recordPath(record.id), record, this.recordCodec, options);
+    });
+  }
+
+  /** Deletes a record (by id or record; a record's `last_modified` is used with `safe`). */
+  deleteRecord(record: string | { id: string; last_modified?: number }, options: DeleteOptions = {}): Observable<Envelope<Tombstone>> {
+    return defer(() => {
+      const lastModified = options.last_modified ?? (typeof record === "object" ? record?.last_modified : undefined);
+      return deleteObject(this.scope, this.recordPath(idOf(record)), { ...options, last_modified: lastModified });
+    });
+  }
+
+  /** Deletes the records matching `filters` (all without filters); emits the tombstones. */
+  deleteRecords(options?: ListOptions): Observable<Tombstone[]> {
+    return defer(() => deleteList(this.scope, this.recordPath(), options));
+  }
+
+  /**
+   * Pages of records. With `at`, one page holding the list as it was at that timestamp
+   * (rebuilt from the history plugin).
+   */
+  listRecords(options: ListRecordsOptions = {}): Observable<Page<RecordOf<C>>> {
+    return defer(() => {
+      const { at, ...rest } = options;
+      if (at !== undefined) return snapshot<RecordOf<C>>(this, at, rest);
+      return listObjects(this.scope, this.recordPath(), this.recordCodec, rest);
+    });
+  }
+
+  /** The number of records (HEAD request, `Total-Records`); filters apply. */
+  getTotalRecords(options?: ListOptions): Observable<number> {
+    return defer(() => getListTotal(this.scope, this.recordPath(), options));
+  }
+
+  /** The timestamp of the records list (quotes stripped); use it as `since`. */
+  getRecordsTimestamp(options?: ResourceOptions): Observable<string | null> {
+    return defer(() => getListTimestamp(this.scope, this.recordPath(), options));
+  }
+
+  /**
+   * A live feed of changes (created, updated and deleted records), polled with `_since`.
+   * See {@link watch}.
+   */
+  watchRecords(options: WatchOptions = {}): Observable<Change<RecordOf<C>>> {
+    return watch(this, options);
+  }
+
+  /**
+   * Uploads records from an Observable, an Iterable or an AsyncIterable through `/batch`, with at
+   * most `concurrency` batches in flight. See {@link upload}.
+   */
+  uploadRecords(source: UploadSource, options: UploadOptions = {}): Observable<UploadEvent> {
+    return upload(this, source, options);
+  }
+
+  /**
+   * Sends the operations queued by `fn` in `/batch` requests, with this collection as default.
+   */
+  batch<R = BatchResult>(fn: (batch: Batcher) => void, options: BatchOptions = {}): Observable<R> {
+    return batch<R>(this.bucket.client, this.scope.levels, fn, { bucket: this.bucket.name, collection: this.name, ...options });
+  }
+
+  /**
+   * Attaches a file (a data URL) to a record (kinto-attachment); creates the record when `record`
+   * has no id.
+   */
+  addAttachment(dataURL: string, record: Record<string, unknown> = {}, options: AttachmentOptions = {}): Observable<Envelope<RecordOf<C>>> {
+    return defer(() => addAttachment<RecordOf<C>>(this, dataURL, record, options));
+  }
+
+  /** Removes the attachment of a record. */
+  removeAttachment(recordId: string, options?: ResourceOptions): Observable<void> {
+    return defer(() => removeAttachment(this, recordId, options));
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The operations every Kinto resource shares (read, write, delete, list, timestamps, permissions),
+ * written once; the client, buckets and collections call them with their paths and codecs.
+ */
+import * as t from "io-ts";
+import { map, type Observable } from "rxjs";
+import { decodeWith } from "../http/decode";
+import { InvalidArgumentError } from "../http/errors";
+import type { KintoRequest, QueryValue } from "../http/request";
+import { listQuery, pages, unquote, type ListOptions, type Page } from "../streams/pages";
+import { envelope, KintoObject, list, Permissions, Tombstone, type Envelope } from "./codecs";
+import type { Executor } from "./context";
+import { cascade, safeHeaders, type Resolved, type ResourceOptions } from "./options";
+
+/** Options of singular reads: fields selection and extra query parameters. */
+export interface ReadOptions extends ResourceOptions {
+  /** Only these fields (`_fields`). */
+  readonly fields?: readonly string[];
+  /** Extra query parameters (cache busting, features this client lacks). */
+  readonly query?: Readonly<Record<string, QueryValue>>;
+}
+
+/** Options of writes. */
+export interface WriteOptions extends ResourceOptions {
+  /** The timestamp the caller knows, for `safe` (`If-Match`). */
+  readonly last_modified?: number;
+  /** Permissions to set along with the data. */
+  readonly permissions?: Partial<Permissions>;
+  /** PATCH (merge) instead of PUT (replace). */
+  readonly patch?: boolean;
+}
+
+/** Options of deletions. */
+export interface DeleteOptions extends ResourceOptions {
+  /** The timestamp the caller knows, for `safe` (`If-Match`). */
+  readonly last_modified?: number;
+}
+
+/** Where an operation runs: the client and the inherited option levels. */
+export interface Scope {
+  /** The client. */
+  readonly executor: Executor;
+  /** Inherited option levels (client, bucket, collection), nearest last. */
+  readonly levels: readonly (ResourceOptions | undefined)[];
+}
+
+/** Resolves the cascade of `scope` with the call's own options. */
+export function resolve(scope: Scope, options?: ResourceOptions): Resolved {
+  return cascade(...scope.levels, options);
+}
+
+/** Executes `request` and decodes its JSON body with `codec`. */
+export function fetchJson<A>(
+  scope: Scope,
+  request: KintoRequest,
+  options: ResourceOptions | undefined,
+  codec: t.Type<A, unknown, unknown>,
+  context: string,
+): Observable<A> {
+  const resolved = resolve(scope, options);
+  const withHeaders: KintoRequest = { ...request, headers: { ...resolved.headers, ...request.headers } };
+  return scope.executor.execute(withHeaders, resolved).pipe(map((response) => decodeWith(codec, response.json, context)));
+}
+
+/** GET of one object; emits the envelope `{data, permissions}`. */
+export function getObject<A>(
+  scope: Scope,
+  path: string,
+  codec: t.Type<A, unknown, unknown>,
+  options: ReadOptions = {},
+): Observable<Envelope<A>> {
+  const query: Record<string, QueryValue> = { ...options.query };
+  if (options.fields) query._fields = options.fields;
+  return fetchJson(scope, { method: "GET", path, query }, options, envelope(codec) as t.Type<Envelope<A>, unknown, unknown>, path);
+}
+
+/**
+ * Creates an object: PUT to `path/id` when the data carries an id (`safe`: `If-None-Match: *`),
+ * else POST to `path` (server-generated id). Emits `{data, permissions}`.
+ */
+export function createObject<A>(
+  scope: Scope,
+  listPath: string,
+  itemPath: (id: string) => string,
+  data: Record<string, unknown>,
+  codec: t.Type<A, unknown, unknown>,
+  options: WriteOptions = {},
+): Observable<Envelope<A>> {
+  const { safe } = resolve(scope, options);
+  const id = data.id;
+  const body = { data, permissions: options.permissions };
+  const request: KintoRequest =
+    id === undefined || id === null
+      ? { method: "POST", path: listPath, body, headers: safeHeaders(safe) }
+      : { method: "PUT", path: itemPath(String(id)), body, headers: safeHeaders(safe) };
+  return fetchJson(scope, request, options, envelope(codec) as t.Type<Envelope<A>, unknown, unknown>, request.path);
+}
+
+/**
+ * Replaces (PUT) or patches (PATCH) one object. With `safe`: `If-Match` on the known
+ * `last_modified` (option first, then the data's), else `If-None-Match: *`.
+ * Data made only of `id`/`last_modified` is not sent: Kinto then keeps the data and replaces only the
+ * permissions (a permissions-only PUT).
+ */
+export function updateObject<A>(
+  scope: Scope,
+  path: string,
+  data: Record<string, unknown> | undefined,
+  codec: t.Type<A, unknown, unknown>,
+  options: WriteOptions = {},
+): Observable<Envelope<A>> {
+  const { safe } = resolve(scope, options);
+  const lastModified = options.last_modified ?? (data?.last_modified as number | undefined);
+  const hasData = data !== undefined && Object.keys(data).some((k) => k !== "id" && k !== "last_modified");
+  const body: Record<string, unknown> = {};
+  if (hasData) body.data = data;
+  if (options.permissions) body.permissions = options.permissions;
+  const request: KintoRequest = {
+    method: options.patch ? "PATCH" : "PUT",
+    path,
+    body,
+    headers: safeHeaders(safe, lastModified),
+  };
+  return fetchJson(scope, request, options, envelope(codec) as t.Type<Envelope<A>, unknown, unknown>, path);
+}
+
+/** DELETE of one object; emits `{data: tombstone}`. */
+export function deleteObject(scope: Scope, path: string, options: DeleteOptions = {}): Observable<Envelope<Tombstone>> {
+  const { safe } = resolve(scope, options);
+  const request: KintoRequest = { method: "DELETE", path, headers: safeHeaders(safe, options.last_modified) };
+  return fetchJson(scope, request, options, envelope(Tombstone) as t.Type<Envelope<Tombstone>, unknown, unknown>, path);
+}
+
+/** DELETE of a list (with filters); emits the tombstones of the page(s) deleted. */
+export function deleteList(scope: Scope, path: string, options: ListOptions = {}): Observable<Tombstone[]> {
+  const query = listQuery(options);
+  delete query._sort;
+  if (options.sort) query._sort = options.sort;
+  return fetchJson(scope, { method: "DELETE", path, query }, options, list(Tombstone), path).pipe(map((r) => r.data));
+}
+
+/** A stream of pages of `path`. */
+export function listObjects<A>(
+  scope: Scope,
+  path: string,
+  codec: t.Type<A, unknown, unknown>,
+  options: ListOptions = {},
+): Observable<Page<A>> {
+  const resolved = resolve(scope, options);
+  const request: KintoRequest = { method: "GET", path, query: listQuery(options), headers: resolved.headers };
+  return pages(scope.executor, request, resolved, codec, path, options.pages ?? 1);
+}
+
+/** The list's timestamp (its ETag, quotes stripped), from a HEAD request. */
+export function getListTimestamp(scope: Scope, path: string, options: ResourceOptions = {}): Observable<string | null> {
+  const resolved = resolve(scope, options);
+  return scope.executor
+    .execute({ method: "HEAD", path, headers: resolved.headers }, resolved)
+    .pipe(map((response) => unquote(response.headers.get("ETag"))));
+}
+
+/** The number of objects in a list, from a HEAD request's `Total-Records`. */
+export function getListTotal(scope: Scope, path: string, options: ListOptions = {}): Observable<number> {
+  const resolved = resolve(scope, options);
+  const query = listQuery(options);
+  delete query._sort;
+  return scope.executor.execute({ method: "HEAD", path, query, headers: resolved.headers }, resolved).pipe(
+    map((response) => {
+      const value = response.headers.get("Total-Records") ?? response.headers.get("Total-Objects");
+      if (value === null || !/^\d+$/.test(value)) throw new InvalidArgumentError(`No Total-Records header on HEAD ${path}`);
+      return Number(value);
+    }),
+  );
+}
+
+/** The permissions of one object. */
+export function getObjectPermissions(scope: Scope, path: string, options: ResourceOptions = {}): Observable<Permissions> {
+  return getObject(scope, path, KintoObject, options).pipe(map((e) => e.permissions ?? {}));
+}
+
+/**
+ * Adds or removes principals with a JSON-Patch on `/permissions` (other principals stay).
+ * @param op `add` or `remove`
+ */
+export function patchPermissions(
+  scope: Scope,
+  path: string,
+  permissions: Partial<Permissions>,
+  op: "add" | "remove",
+  options: DeleteOptions = {},
+): Observable<Envelope<KintoObject>> {
+  const { safe } = resolve(scope, options);
+  const operations = Object.entries(permissions).flatMap(([type, principals]) =>
+    (principals ?? []).map((principal) => ({ op, path: `/permissions/${type}/${principal}` })),
+  );
+  const request: KintoRequest = {
+    method: "PATCH",
+    path,
+    body: operations,
+    headers: { "Content-Type": "application/json-patch+json", ...safeHeaders(safe, options.last_modified) },
+  };
+  return fetchJson(scope, request, options, envelope(KintoObject) as t.Type<Envelope<KintoObject>, unknown, unknown>, path);
+}
+
+/** Checks that `value` is a plain object, before any request. */
+export function requireObject(value: unknown, what: string): asserts value is Record<string, unknown> {
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new InvalidArgumentError(`A ${what} object is required.`);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The options cascade, in one place: client → bucket(…, options) → collection(…, options) → call.
+ * The nearest level wins; headers are merged.
+ */
+import type * as t from "io-ts";
+
+/** Options that a bucket, a collection or a single call may set. */
+export interface ResourceOptions {
+  /** Headers merged over the inherited ones. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Concurrency control (`If-Match` / `If-None-Match`), see the README's "safe option". */
+  readonly safe?: boolean;
+  /** Retries of transient failures. */
+  readonly retry?: number;
+  /** Timeout per attempt in ms (`null`: none). */
+  readonly timeout?: number | null;
+}
+
+/** Options of a collection, which may also carry the codec of its records. */
+export interface CollectionOptions<C extends t.Mixed | undefined = undefined> extends ResourceOptions {
+  /** A user's io-ts codec for the records of this collection. */
+  readonly codec?: C;
+}
+
+/** The result of the cascade: every field resolved. */
+export interface Resolved {
+  /** Merged headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Effective `safe`. */
+  readonly safe: boolean;
+  /** Effective retry count. */
+  readonly retry: number;
+  /** Effective timeout. */
+  readonly timeout: number | null;
+}
+
+/** Resolves the cascade; later levels win, `undefined` fields inherit. */
+export function cascade(...levels: (ResourceOptions | undefined)[]): Resolved {
+  let headers: Record<string, string> = {};
+  let safe = false;
+  let retry = 0;
+  let timeout: number | null = null;
+  for (const level of levels) {
+    if (!level) continue;
+    if (level.headers) headers = { ...headers, ...level.headers };
+    if (level.safe !== undefined) safe = level.safe;
+    if (level.retry !== undefined) retry = level.retry;
+    if (level.timeout !== undefined) timeout = level.timeout;
+  }
+  return { headers, safe, retry, timeout };
+}
+
+/**
+ * Concurrency headers of the `safe` option: with a `last_modified`, `If-Match`; otherwise
+ * `If-None-Match: *` (create only if absent).
+ */
+export function safeHeaders(safe: boolean, lastModified?: number | string): Record<string, string> {
+  if (!safe) return {};
+  if (lastModified !== undefined && lastModified !== null && lastModified !== "") return { "If-Match": `"${lastModified}"` };
+  return { "If-None-Match": "*" };
+}

@@ -1,0 +1,44 @@
+/**
+ * Endpoint paths. Ids are checked and encoded here and only here, so that no id can reach
+ * another resource (`/`, `..`, `?`, `#` become part of one path segment, or are refused).
+ */
+import { InvalidArgumentError } from "../http/errors";
+
+/**
+ * Encodes `id` as one path segment, refusing what cannot be one.
+ * @param id the id given by the caller
+ * @param what what the id names, for the error message (`bucket`, `record`...)
+ */
+export function segment(id: unknown, what: string): string {
+  if (typeof id !== "string" || id === "") {
+    throw new InvalidArgumentError(`A ${what} id is required (a non-empty string), got ${id === "" ? '""' : typeof id}.`);
+  }
+  if (id === "." || id === "..") {
+    throw new InvalidArgumentError(`The ${what} id ${JSON.stringify(id)} is not allowed: it would change the URL path.`);
+  }
+  return encodeURIComponent(id);
+}
+
+/** Builders of every endpoint path below the version root. */
+export const paths = {
+  /** `/` (server info). */
+  root: () => "/",
+  /** `/batch`. */
+  batch: () => "/batch",
+  /** `/permissions`. */
+  permissions: () => "/permissions",
+  /** `/buckets` or `/buckets/{id}`. */
+  bucket: (bid?: string) => (bid === undefined ? "/buckets" : `/buckets/${segment(bid, "bucket")}`),
+  /** History of a bucket. */
+  history: (bid: string) => `${paths.bucket(bid)}/history`,
+  /** Collections of a bucket, or one. */
+  collection: (bid: string, cid?: string) =>
+    `${paths.bucket(bid)}/collections${cid === undefined ? "" : `/${segment(cid, "collection")}`}`,
+  /** Groups of a bucket, or one. */
+  group: (bid: string, gid?: string) => `${paths.bucket(bid)}/groups${gid === undefined ? "" : `/${segment(gid, "group")}`}`,
+  /** Records of a collection, or one. */
+  record: (bid: string, cid: string, rid?: string) =>
+    `${paths.collection(bid, cid)}/records${rid === undefined ? "" : `/${segment(rid, "record")}`}`,
+  /** Attachment of a record (kinto-attachment). */
+  attachment: (bid: string, cid: string, rid: string) => `${paths.record(bid, cid, rid)}/attachment`,
+};

@@ -1,0 +1,180 @@
+/**
+ * Batches: operations queued by a function are sent to `/batch`, split into chunks of the server's
+ * `batch_max_requests`, one chunk after the other.
+ */
+import { concatMap, defer, EMPTY, from, isObservable, map, reduce, switchMap, type Observable } from "rxjs";
+import { decodeWith } from "../http/decode";
+import { isIdempotent, queryString, type KintoRequest } from "../http/request";
+import { BatchResponses, type BatchResponse } from "../resources/codecs";
+import type { Executor } from "../resources/context";
+import { cascade, type ResourceOptions } from "../resources/options";
+import type { Bucket } from "../resources/bucket";
+import type { Collection } from "../resources/collection";
+import type { KintoClient } from "../resources/client";
+
+/** One sub-request of a `/batch` body. */
+export interface BatchRequest {
+  /** HTTP method. */
+  readonly method: string;
+  /** Path including the version prefix and query (`/v1/buckets/b/...`). */
+  readonly path: string;
+  /** Sub-request headers (concurrency control...). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Sub-request body. */
+  readonly body?: unknown;
+}
+
+/** Options of `batch`. */
+export interface BatchOptions extends ResourceOptions {
+  /** Emit `{errors, published, conflicts, skipped}` instead of the responses. */
+  readonly aggregate?: boolean;
+  /** Default bucket of the operations (`client.batch` only). */
+  readonly bucket?: string;
+  /** Default collection of the operations (with `bucket`). */
+  readonly collection?: string;
+}
+
+/** The aggregated result of a batch (`aggregate: true`). */
+export interface AggregateResponse {
+  /** Failed operations (HTTP 400, 5xx...). */
+  readonly errors: { path: string; sent: BatchRequest; error: unknown }[];
+  /** Successfully published objects (HTTP 200, 201). */
+  readonly published: unknown[];
+  /** Conflicts (HTTP 412): what was sent and what the server holds. */
+  readonly conflicts: { type: "outgoing"; local: unknown; remote: unknown }[];
+  /** Operations whose target was missing (HTTP 404). */
+  readonly skipped: { id: string | undefined; path: string; error: unknown }[];
+}
+
+/** What `batch` emits: the responses in request order, or the aggregate. */
+export type BatchResult = BatchResponse[] | AggregateResponse;
+
+/**
+ * What the function given to `batch` receives: the client, bucket or collection API, whose writes
+ * are queued instead of sent (no need to subscribe to them).
+ */
+export type Batcher = KintoClient & Bucket & Collection<undefined>;
+
+/** A client stand-in that records requests instead of sending them. */
+class Recorder implements Pick<Executor, "execute"> {
+  readonly requests: BatchRequest[] = [];
+  readonly idempotent: boolean[] = [];
+  constructor(private readonly prefix: string) {}
+  execute(request: KintoRequest): Observable<never> {
+    this.requests.push({
+      method: request.method,
+      path: this.prefix + request.path + queryString(request.query),
+      headers: request.headers && Object.keys(request.headers).length ? request.headers : undefined,
+      body: request.body,
+    });
+    this.idempotent.push(isIdempotent(request));
+    return EMPTY;
+  }
+}
+
+/** Wraps a resource so that each Observable it returns is subscribed at once (queued). */
+function queueing<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value: unknown = Reflect.get(object, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(object, args);
+        if (isObservable(result)) {
+          result.subscribe({ error: (e: unknown) => { throw e; } });
+          return result;
+        }
+        return result && typeof result === "object" ? queueing(result as object) : result;
+      };
+    },
+  });
+}
+
+/** Splits `items` into chunks of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
+  return out;
+}
+
+/**
+ * Sends `requests` to `/batch` in chunks of `batch_max_requests`, one chunk at a time, and emits
+ * each chunk's responses. A chunk whose sub-requests are all safe to repeat may be retried whole.
+ */
+export function sendBatches(
+  client: Executor,
+  levels: readonly (ResourceOptions | undefined)[],
+  requests: readonly BatchRequest[],
+  idempotent: readonly boolean[],
+  options: ResourceOptions = {},
+): Observable<BatchResponse[]> {
+  const resolved = cascade(...levels, options);
+  return client.fetchServerSettings().pipe(
+    switchMap((settings) => {
+      const size = settings.batch_max_requests || requests.length || 1;
+      const indexes = chunks(requests.map((_, i) => i), size);
+      return from(indexes).pipe(concatMap((chunk) => sendChunk(client, chunk.map((i) => requests[i]), chunk.every((i) => idempotent[i]), resolved)));
+    }),
+  );
+}
+
+/** Sends one `/batch` request; emits its responses. */
+export function sendChunk(
+  client: Executor,
+  requests: readonly BatchRequest[],
+  idempotent: boolean,
+  resolved: ReturnType<typeof cascade>,
+  flags: { waitBackoff?: boolean } = {},
+): Observable<BatchResponse[]> {
+  const request: KintoRequest = { method: "POST", path: "/batch", body: { requests }, headers: resolved.headers, idempotent };
+  return client.execute(request, resolved, flags).pipe(map((response) => decodeWith(BatchResponses, response.json, "/batch").responses));
+}
+
+/** Groups batch responses as kinto-http.js does. */
+export function aggregate(responses: readonly BatchResponse[], requests: readonly BatchRequest[]): AggregateResponse {
+  const result: AggregateResponse = { errors: [], published: [], conflicts: [], skipped: [] };
+  responses.forEach((response, index) => {
+    const request = requests[index];
+    const body = response.body as { details?: { existing?: unknown } } | undefined;
+    if (response.status >= 200 && response.status < 400) result.published.push(response.body);
+    else if (response.status === 404) {
+      const match = /(buckets|groups|collections|records)\/([^/?]+)(\?.*)?$/.exec(request.path);
+      result.skipped.push({ id: match ? decodeURIComponent(match[2]) : undefined, path: request.path, error: response.body });
+    } else if (response.status === 412) {
+      result.conflicts.push({ type: "outgoing", local: request.body, remote: body?.details?.existing ?? null });
+    } else result.errors.push({ path: request.path, sent: request, error: response.body });
+  });
+  return result;
+}
+
+/**
+ * `client.batch`, `bucket.batch`, `collection.batch`: runs `fn` against a queueing copy of the
+ * resource, then sends the queued operations. Emits one array of responses in request order (or
+ * the aggregate with `aggregate: true`) and completes.
+ */
+export function batch<R>(
+  client: Executor & { bucket?: unknown },
+  levels: readonly (ResourceOptions | undefined)[],
+  fn: (batch: Batcher) => void,
+  options: BatchOptions,
+): Observable<R> {
+  return defer(() => {
+    const prefix = new URL(client.remote + "/").pathname.replace(/\/$/, "");
+    const recorder = new Recorder(prefix);
+    const { aggregate: wantAggregate, bucket, collection, ...callOptions } = options;
+    // A client of the same class whose execute records; resources built on it queue their requests.
+    const proxyClient = Object.create(client, { execute: { value: recorder.execute.bind(recorder) } }) as KintoClient;
+    const batchOptions = { safe: cascade(...levels, callOptions).safe };
+    let root: object = proxyClient;
+    if (bucket !== undefined) {
+      const b = proxyClient.bucket(bucket, batchOptions);
+      root = collection !== undefined ? b.collection(collection) : b;
+    }
+    fn(queueing(root) as Batcher);
+    if (recorder.requests.length === 0) return from([(wantAggregate ? aggregate([], []) : []) as R]);
+    return sendBatches(client, levels, recorder.requests, recorder.idempotent, callOptions).pipe(
+      reduce((all, responses) => all.concat(responses), [] as BatchResponse[]),
+      map((responses) => (wantAggregate ? aggregate(responses, recorder.requests) : responses) as R),
+    );
+  });
+}

@@ -1,0 +1,5 @@
+/** jest globalTeardown: stops the server started by globalSetup, leaving no process behind. */
+export default async function globalTeardown(): Promise<void> {
+  await globalThis.__KINTO_SERVER__?.stop();
+  globalThis.__KINTO_SERVER__ = undefined;
+}
