@@ -9,24 +9,18 @@
 import * as http from "http";
 import type { AddressInfo, Socket } from "net";
 
-/** A fault the proxy can inject into one request/response exchange. */
-export type Fault =
-  /** Forward untouched. */
-  | "none"
-  /** Answer a Kinto-style 503 with `Retry-After`, without forwarding. */
-  | "503"
-  /** Destroy the client socket without forwarding. */
-  | "reset-before"
-  /** Forward, wait for the full upstream response, then destroy the client socket without answering. */
-  | "reset-after"
-  /** Wait `delayMs` before forwarding; if the client gives up meanwhile, count it and do not forward. */
-  | "delay"
-  /** Forward, send status + headers (original Content-Length) but only half the body, then destroy the socket. */
-  | "truncate"
-  /** Forward, then answer 200 with the body `{"data": [`. */
-  | "invalid-json"
-  /** Forward and add a `Backoff` header to the upstream response. */
-  | "backoff";
+/**
+ * A fault the proxy can inject into one request/response exchange:
+ * - `none`: forward untouched;
+ * - `503`: answer a Kinto-style 503 with `Retry-After`, without forwarding;
+ * - `reset-before`: destroy the client socket without forwarding;
+ * - `reset-after`: forward, wait for the full upstream response (committed), then destroy the client socket;
+ * - `delay`: wait `delayMs` before forwarding; if the client gives up meanwhile, count it and do not forward;
+ * - `truncate`: forward, send status + headers (original Content-Length) but half the body, then destroy the socket;
+ * - `invalid-json`: forward, then answer 200 with the body `{"data": [`;
+ * - `backoff`: forward and add a `Backoff` header to the upstream response.
+ */
+export type Fault = "none" | "503" | "reset-before" | "reset-after" | "delay" | "truncate" | "invalid-json" | "backoff";
 
 /** Every fault, in declaration order. */
 export const ALL_FAULTS: readonly Fault[] = [
