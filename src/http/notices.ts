@@ -15,10 +15,46 @@ export interface DeprecationAlert {
   readonly url: string;
 }
 
-/** The subset of Node's EventEmitter that kinto-http's `events` option uses. */
+/** The events a client emits, with their payload (as kinto-http.js). */
+export interface NoticeEventMap {
+  /** Backoff release time in ms since epoch (0: none), after every response. */
+  backoff: number;
+  /** A deprecation `Alert`. */
+  deprecated: DeprecationAlert;
+  /** Release time (ms since epoch) of a `Retry-After`. */
+  "retry-after": number;
+}
+
+/** The subset of Node's EventEmitter that kinto-http's `events` option uses (a Node EventEmitter fits). */
 export interface EventEmitterLike {
   /** Emits `event` with `payload`. */
   emit(event: string, payload: unknown): unknown;
+  /** Adds a listener of `event`. */
+  on<K extends keyof NoticeEventMap>(event: K, listener: (payload: NoticeEventMap[K]) => void): unknown;
+}
+
+/** The emitter a client creates when its options give none: `on`, `off` and `emit`, synchronous. */
+export class NoticeEmitter implements EventEmitterLike {
+  private readonly listeners = new Map<string, ((payload: never) => void)[]>();
+
+  /** Adds a listener of `event`; returns this emitter. */
+  on<K extends keyof NoticeEventMap>(event: K, listener: (payload: NoticeEventMap[K]) => void): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener as (payload: never) => void]);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}; returns this emitter. */
+  off<K extends keyof NoticeEventMap>(event: K, listener: (payload: NoticeEventMap[K]) => void): this {
+    this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== listener));
+    return this;
+  }
+
+  /** Calls the listeners of `event` in order; returns whether there was any. */
+  emit(event: string, payload: unknown): boolean {
+    const listeners = this.listeners.get(event) ?? [];
+    for (const listener of listeners) (listener as (payload: unknown) => void)(payload);
+    return listeners.length > 0;
+  }
 }
 
 /** Hot subjects fed by every response's headers. */
@@ -36,7 +72,7 @@ export class Notices {
    * @param now clock (injectable for tests)
    */
   constructor(
-    private readonly events?: EventEmitterLike,
+    private readonly events?: Pick<EventEmitterLike, "emit">,
     private readonly now: () => number = Date.now,
   ) {}
 

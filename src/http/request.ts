@@ -19,7 +19,7 @@ export interface KintoRequest {
   readonly query?: Readonly<Record<string, QueryValue>>;
   /** Headers of this call, merged over the client's defaults. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** JSON body, serialized by the transport. */
+  /** JSON body, serialized by the transport; a `FormData` is sent as is (multipart, no JSON Content-Type). */
   readonly body?: unknown;
   /**
    * Whether sending this request twice has the same effect as once. Defaults from the method

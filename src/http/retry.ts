@@ -66,7 +66,7 @@ export function isTransient(error: unknown, idempotent: boolean): boolean {
 export function retryDelay(error: unknown, attempt: number, policy: RetryPolicy): number {
   if (error instanceof KintoHttpError && error.retryAfterMs !== undefined) return error.retryAfterMs;
   const exp = Math.min(policy.maxDelay, policy.baseDelay * 2 ** (attempt - 1));
-  return Math.max(1, Math.round(exp / 2 + (policy.random() * exp) / 2));
+  return Math.max(1, Math.floor(exp / 2 + (policy.random() * exp) / 2));
 }
 
 /**
@@ -80,7 +80,8 @@ export function retryTransient<T>(idempotent: boolean, policy: RetryPolicy): Mon
     delay: (error: unknown, attempt: number) => {
       if (!isTransient(error, idempotent)) return throwError(() => error);
       const ms = retryDelay(error, attempt, policy);
-      if (error instanceof KintoHttpError && ms > policy.maxRetryAfter) {
+      // Only the server's Retry-After is capped; our own exponential delay is bounded by maxDelay.
+      if (error instanceof KintoHttpError && error.retryAfterMs !== undefined && ms > policy.maxRetryAfter) {
         return throwError(() => new RetryAfterTooLongError(ms, policy.maxRetryAfter, error));
       }
       if (policy.acquire && !policy.acquire(error)) return throwError(() => error);

@@ -4,6 +4,7 @@
  */
 import { Observable } from "rxjs";
 import {
+  InvalidArgumentError,
   KintoHttpError,
   NetworkError,
   NetworkTimeoutError,
@@ -55,8 +56,16 @@ const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
  */
 export function send(config: TransportConfig, request: KintoRequest, timeout?: number | null): Observable<KintoResponse> {
   return new Observable<KintoResponse>((subscriber) => {
-    const controller = new AbortController();
     const summary = describe(request);
+    const form = isFormData(request.body);
+    const headers = requestHeaders(config, request, form);
+    const invalid = invalidHeader(headers);
+    if (invalid) {
+      // Refused before sending; the value is never echoed (fetch's own error would quote it).
+      subscriber.error(new InvalidArgumentError(`Invalid HTTP header ${JSON.stringify(invalid)} on ${summary.method} ${summary.path}.`));
+      return;
+    }
+    const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     if (timeout != null && timeout > 0) {
       timer = setTimeout(() => {
@@ -67,19 +76,19 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
     }
     const init: RequestInit = {
       method: request.method,
-      headers: { ...DEFAULT_HEADERS, ...config.headers(), ...request.headers },
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      headers,
+      body: request.body === undefined ? undefined : form ? (request.body as FormData) : JSON.stringify(request.body),
       signal: controller.signal,
     };
     if (config.requestMode) init.mode = config.requestMode;
     const url = config.remote + request.path + queryString(request.query);
     let answered = false;
 
-    config
-      .fetch(url, init)
+    // A fetch that throws instead of rejecting is handled like a rejection.
+    new Promise<Response>((resolve) => resolve(config.fetch(url, init)))
       .then(async (response) => {
         answered = true;
-        config.onHeaders?.(response.headers);
+        observeHeaders(config, response.headers);
         return readResponse(response, request, summary);
       })
       .then(
@@ -91,7 +100,7 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
         (error: unknown) => {
           if (timer !== undefined) clearTimeout(timer);
           if (controller.signal.aborted) return; // unsubscribed or timed out: already reported
-          subscriber.error(toKintoError(error, request, summary, answered));
+          subscriber.error(toKintoError(error, request, summary, answered, Object.values(headers)));
         },
       );
 
@@ -100,6 +109,54 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
       controller.abort();
     };
   });
+}
+
+function isFormData(body: unknown): boolean {
+  return typeof FormData !== "undefined" && body instanceof FormData;
+}
+
+/**
+ * Merged headers, names compared case-insensitively (a later `authorization` replaces an earlier
+ * `Authorization` instead of being sent along with it); a FormData body gets no Content-Type, fetch
+ * sets multipart's with its boundary.
+ */
+function requestHeaders(config: TransportConfig, request: KintoRequest, form: boolean): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const names = new Map<string, string>();
+  for (const source of [DEFAULT_HEADERS, config.headers(), request.headers ?? {}]) {
+    for (const [name, value] of Object.entries(source)) {
+      const previous = names.get(name.toLowerCase());
+      if (previous !== undefined) delete headers[previous];
+      names.set(name.toLowerCase(), name);
+      headers[name] = value;
+    }
+  }
+  if (form && names.has("content-type")) delete headers[names.get("content-type")!];
+  return headers;
+}
+
+/** The name of the first header that fetch would refuse (bad name, CR/LF or NUL in the value). */
+function invalidHeader(headers: Record<string, string>): string | undefined {
+  if (typeof Headers !== "function") return undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      new Headers([[name, value]]);
+    } catch {
+      return /^[!#$%&'*+.^`|~\w-]+$/.test(name) ? name : "(invalid name)";
+    }
+  }
+  return undefined;
+}
+
+/** Feeds the notices; a throwing listener is reported apart, it does not fail the request. */
+function observeHeaders(config: TransportConfig, headers: Headers): void {
+  try {
+    config.onHeaders?.(headers);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
+  }
 }
 
 async function readResponse(response: Response, request: KintoRequest, summary: RequestSummary): Promise<KintoResponse> {
@@ -136,10 +193,14 @@ function errorBody(text: string): KintoErrorBody {
   return {};
 }
 
-function toKintoError(error: unknown, request: KintoRequest, summary: RequestSummary, answered: boolean): Error {
+function toKintoError(error: unknown, request: KintoRequest, summary: RequestSummary, answered: boolean, secrets: string[]): Error {
   if (error instanceof KintoHttpError || error instanceof UnparseableResponseError) return error;
-  // Keep only the message, with any user:password@ of a URL cut out.
-  const reason = (error instanceof Error ? error.message : String(error)).replace(/\/\/[^/@\s]*@/g, "//");
+  // Keep only the message, with any user:password@ of a URL and any header value cut out.
+  let reason = (error instanceof Error ? error.message : String(error)).replace(/\/\/[^/@\s]*@/g, "//");
+  // Node's "fetch failed" says why only in its cause's code (ECONNREFUSED, ECONNRESET...).
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof code === "string" && /^[A-Z_]+$/.test(code)) reason += ` (${code})`;
+  for (const secret of secrets) if (secret.trim().length >= 4) reason = reason.split(secret.trim()).join("[redacted]");
   // A write that is not safe to repeat and whose answer never arrived may have been applied.
   if (!isIdempotent(request) && request.method !== "GET") return new OutcomeUnknownError(summary, reason);
   return new NetworkError(summary, answered ? `response interrupted (${reason})` : reason);
