@@ -9,7 +9,7 @@ export type { ReadOptions, WriteOptions, DeleteOptions } from "./resources/opera
 export type { ResourceOptions, CollectionOptions } from "./resources/options";
 export * from "./resources/codecs";
 export * from "./http/errors";
-export { Notices, type DeprecationAlert, type EventEmitterLike } from "./http/notices";
+export { NoticeEmitter, Notices, type DeprecationAlert, type EventEmitterLike, type NoticeEventMap } from "./http/notices";
 export { DEFAULT_RETRY, isTransient, retryDelay, retryTransient, type RetryPolicy } from "./http/retry";
 export { parseRetryAfter } from "./http/retry-after";
 export { decode, decodeWith } from "./http/decode";
@@ -18,8 +18,9 @@ export type { FetchLike, KintoResponse } from "./http/transport";
 export { records, allRecords, toAsyncIterable, type Page, type ListOptions, type FilterValue } from "./streams/pages";
 export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type Batcher } from "./streams/batch";
 export type { WatchOptions, Change } from "./streams/feed";
-export type { UploadSource, UploadOptions, UploadEvent } from "./streams/upload";
-export type { AttachmentOptions } from "./resources/attachments";
+export { TransactionAbortedError, type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
+export { parseDataURL, type AttachmentOptions, type AttachmentMetadata } from "./resources/attachments";
+export { IncompleteHistoryError } from "./streams/snapshot";
 
 import { KintoClient } from "./resources/client";
 export default KintoClient;

@@ -6,10 +6,11 @@ import crossFetch from "cross-fetch";
 import { defer, map, shareReplay, switchMap, timer, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError } from "../http/errors";
-import { Notices, type EventEmitterLike } from "../http/notices";
+import { NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
 import { isIdempotent, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
 import { send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
+import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
 import type { ListOptions, Page } from "../streams/pages";
 import { Bucket } from "./bucket";
 import { KintoObject, PermissionEntry, ServerInfo, type Envelope, type Permissions, type ServerCapabilities, type ServerSettings, type ServerUser, type Tombstone } from "./codecs";
@@ -31,7 +32,7 @@ import { paths } from "./paths";
 export interface KintoClientOptions {
   /** Add concurrency headers to every request (default false). */
   readonly safe?: boolean;
-  /** An EventEmitter receiving `backoff`, `deprecated` and `retry-after` events. */
+  /** An EventEmitter receiving `backoff`, `deprecated` and `retry-after` events (default: a new one). */
   readonly events?: EventEmitterLike;
   /** Headers for every request (e.g. `Authorization`). */
   readonly headers?: Readonly<Record<string, string>>;
@@ -79,8 +80,8 @@ export class KintoClient implements Executor {
   readonly deprecated$: Notices["deprecated$"];
   /** Release time of each `Retry-After` received. */
   readonly retryAfter$: Notices["retryAfter$"];
-  /** The EventEmitter passed as `events`, if any. */
-  readonly events?: EventEmitterLike;
+  /** The EventEmitter passed as `events`, else one created by the client (`client.events.on("backoff", …)`). */
+  readonly events: EventEmitterLike;
   /** The default bucket name. */
   readonly defaultBucket: string;
 
@@ -88,7 +89,7 @@ export class KintoClient implements Executor {
   private readonly options: ResourceOptions;
   private readonly transport: TransportConfig;
   private readonly retryPolicy: Omit<RetryPolicy, "count">;
-  private readonly serverInfo$: Observable<ServerInfo>;
+  private serverInfo$: Observable<ServerInfo>;
 
   /**
    * @param remote server root including the version, e.g. `http://127.0.0.1:8888/v1`
@@ -99,8 +100,8 @@ export class KintoClient implements Executor {
       throw new InvalidArgumentError(`The remote URL must include the API version, e.g. http://127.0.0.1:8888/v1 (got ${safeUrl(remote)}).`);
     }
     this.remote = remote.replace(/\/$/, "");
-    this.events = options.events;
-    this.notices = new Notices(options.events);
+    this.events = options.events ?? new NoticeEmitter();
+    this.notices = new Notices(this.events);
     this.backoff$ = this.notices.backoff$;
     this.deprecated$ = this.notices.deprecated$;
     this.retryAfter$ = this.notices.retryAfter$;
@@ -115,19 +116,31 @@ export class KintoClient implements Executor {
       requestMode: options.requestMode ?? "cors",
       onHeaders: (headers) => this.notices.observe(headers),
     };
-    const info$ = defer(() => this.execute({ method: "GET", path: paths.root() }, { headers: {}, safe: false, retry: this.options.retry ?? 0, timeout: this.options.timeout ?? null })).pipe(
-      map((response) => decodeWith(ServerInfo, response.json, "server info")),
-    );
-    // Fetched once and shared; a failure is not cached, so the next subscriber tries again.
-    this.serverInfo$ = info$.pipe(shareReplay({ bufferSize: 1, refCount: false }));
+    this.serverInfo$ = this.sharedServerInfo();
   }
 
-  /** Replaces the headers sent with every later request (merged over the current ones). */
+  /** Server info fetched once and shared; a failure is not cached, so the next subscriber tries again. */
+  private sharedServerInfo(): Observable<ServerInfo> {
+    const resolved = { headers: {}, safe: false, retry: this.options.retry ?? 0, timeout: this.options.timeout ?? null };
+    return defer(() => this.execute({ method: "GET", path: paths.root() }, resolved)).pipe(
+      map((response) => decodeWith(ServerInfo, response.json, "server info")),
+      shareReplay({ bufferSize: 1, refCount: false }),
+    );
+  }
+
+  /**
+   * Replaces the headers sent with every later request (merged over the current ones). The cached
+   * server info is dropped, as kinto-http.js does: it carries the user, which new credentials change.
+   */
   setHeaders(headers: Readonly<Record<string, string>>): void {
     this.headers = { ...this.headers, ...headers };
+    this.serverInfo$ = this.sharedServerInfo();
   }
 
-  /** {@inheritDoc Executor.execute} */
+  /**
+   * Sends `request` with resolved options (headers, retry, timeout): the link that buckets and
+   * collections use. Cold: nothing is sent until subscribed. @internal
+   */
   execute(request: KintoRequest, options: Resolved, flags: ExecuteFlags = {}): Observable<KintoResponse> {
     const attempt = defer(() => {
       const wait = flags.waitBackoff ? this.notices.backoffRemaining() : 0;
@@ -197,6 +210,14 @@ export class KintoClient implements Executor {
   /** Deletes the buckets matching `filters` (all of them without filters); emits the tombstones. */
   deleteBuckets(options: ListOptions = {}): Observable<Tombstone[]> {
     return defer(() => deleteList(this.scope, paths.bucket(), options));
+  }
+
+  /**
+   * Sends the operations queued by `fn` in `/batch` requests (chunked by the server's
+   * `batch_max_requests`); `bucket` and `collection` options set the default resource of `fn`.
+   */
+  batch<R = BatchResult>(fn: (batch: Batcher) => void, options: BatchOptions = {}): Observable<R> {
+    return batch<R>(this, [this.options], fn, options);
   }
 
   /** Pages of the permissions endpoint (what the authenticated user may do). */

@@ -9,7 +9,15 @@ export const Permissions = t.record(t.string, t.array(t.string), "Permissions");
 export type Permissions = t.TypeOf<typeof Permissions>;
 
 /** The fields every Kinto object has. */
-export const KintoObjectMeta = t.type({ id: t.string, last_modified: t.number }, "KintoObjectMeta");
+export const KintoObjectMeta = t.type(
+  {
+    /** The object id. */
+    id: t.string,
+    /** When the object last changed: the server's timestamp, in milliseconds. */
+    last_modified: t.number,
+  },
+  "KintoObjectMeta",
+);
 /** The fields every Kinto object has. */
 export type KintoObjectMeta = t.TypeOf<typeof KintoObjectMeta>;
 
@@ -29,18 +37,54 @@ export const KintoRecord = KintoObject;
 export type KintoRecord = KintoObject;
 
 /** A deleted object as the server reports it. */
-export const Tombstone = t.type({ id: t.string, last_modified: t.number, deleted: t.literal(true) }, "Tombstone");
+export const Tombstone = t.type(
+  {
+    /** The id of the deleted object. */
+    id: t.string,
+    /** When it was deleted. */
+    last_modified: t.number,
+    /** Always `true`. */
+    deleted: t.literal(true),
+  },
+  "Tombstone",
+);
 /** A deleted object as the server reports it. */
 export type Tombstone = t.TypeOf<typeof Tombstone>;
 
 /** A group: an object with `members`. */
-export const Group = t.intersection([KintoObjectMeta, t.type({ members: t.array(t.string) }), t.UnknownRecord], "Group");
+export const Group = t.intersection(
+  [
+    KintoObjectMeta,
+    t.type({
+      /** The principals of the group's members. */
+      members: t.array(t.string),
+    }),
+    t.UnknownRecord,
+  ],
+  "Group",
+);
 /** A group: an object with `members`. */
-export type Group = KintoObjectMeta & { members: string[]; [key: string]: unknown };
+export type Group = KintoObjectMeta & {
+  /** The principals of the group's members. */
+  members: string[];
+  [key: string]: unknown;
+};
 
 /** `{data, permissions}` as returned by writes and by singular reads. */
 export function envelope<C extends t.Mixed>(data: C) {
-  return t.intersection([t.type({ data }), t.partial({ permissions: Permissions })], `Envelope<${data.name}>`);
+  return t.intersection(
+    [
+      t.type({
+        /** The object. */
+        data,
+      }),
+      t.partial({
+        /** Its permissions (absent where the server omits them). */
+        permissions: Permissions,
+      }),
+    ],
+    `Envelope<${data.name}>`,
+  );
 }
 /** `{data, permissions}` as returned by writes and by singular reads. */
 export interface Envelope<T> {
@@ -52,21 +96,49 @@ export interface Envelope<T> {
 
 /** `{data: [...]}` as returned by list endpoints. */
 export function list<C extends t.Mixed>(item: C) {
-  return t.type({ data: t.array(item) }, `List<${item.name}>`);
+  return t.type(
+    {
+      /** The objects. */
+      data: t.array(item),
+    },
+    `List<${item.name}>`,
+  );
 }
 
 /** A history entry (history plugin). */
 export const HistoryEntry = t.intersection(
   [
     KintoObjectMeta,
-    t.type({ action: t.string, resource_name: t.string, uri: t.string, user_id: t.string, date: t.string }),
+    t.type({
+      /** `create`, `update` or `delete`. */
+      action: t.string,
+      /** `bucket`, `collection`, `group` or `record`. */
+      resource_name: t.string,
+      /** The URI of the changed object. */
+      uri: t.string,
+      /** The principal who made the change. */
+      user_id: t.string,
+      /** When, as an ISO 8601 date. */
+      date: t.string,
+    }),
     t.partial({
+      /** The changed object's timestamp after the change. */
       timestamp: t.number,
+      /** The bucket of the changed object. */
       bucket_id: t.string,
+      /** The collection of the changed object, if any. */
       collection_id: t.string,
+      /** The id of the changed record, if a record. */
       record_id: t.string,
+      /** The id of the changed group, if a group. */
       group_id: t.string,
-      target: t.type({ data: t.UnknownRecord, permissions: Permissions }),
+      /** The object as it was after the change. */
+      target: t.type({
+        /** Its data. */
+        data: t.UnknownRecord,
+        /** Its permissions. */
+        permissions: Permissions,
+      }),
     }),
   ],
   "HistoryEntry",
@@ -77,8 +149,9 @@ export type HistoryEntry = t.TypeOf<typeof HistoryEntry>;
 /** An entry of the permissions endpoint. */
 export const PermissionEntry = t.intersection(
   [
-    t.type({ id: t.string, resource_name: t.string, uri: t.string, permissions: t.array(t.string) }),
-    t.partial({ bucket_id: t.string, collection_id: t.string, record_id: t.string, group_id: t.string }),
+    t.type({ resource_name: t.string, uri: t.string, permissions: t.array(t.string) }),
+    // The root entry (`uri: "/"`, `bucket:create`...) has no id.
+    t.partial({ id: t.string, bucket_id: t.string, collection_id: t.string, record_id: t.string, group_id: t.string }),
   ],
   "PermissionEntry",
 );
@@ -87,14 +160,37 @@ export type PermissionEntry = t.TypeOf<typeof PermissionEntry>;
 
 /** The server's `settings`. */
 export const ServerSettings = t.intersection(
-  [t.type({ batch_max_requests: t.number, readonly: t.boolean }), t.UnknownRecord],
+  [
+    t.type({
+      /** The most requests a `/batch` may hold. */
+      batch_max_requests: t.number,
+      /** Whether the server refuses writes. */
+      readonly: t.boolean,
+    }),
+    t.UnknownRecord,
+  ],
   "ServerSettings",
 );
 /** The server's `settings`. */
 export type ServerSettings = t.TypeOf<typeof ServerSettings>;
 
 /** The authenticated user, as the root endpoint reports it. */
-export const ServerUser = t.intersection([t.type({ id: t.string }), t.partial({ bucket: t.string, principals: t.array(t.string) }), t.UnknownRecord], "ServerUser");
+export const ServerUser = t.intersection(
+  [
+    t.type({
+      /** The user's principal (e.g. `account:alice`). */
+      id: t.string,
+    }),
+    t.partial({
+      /** The user's personal bucket (default_bucket plugin). */
+      bucket: t.string,
+      /** Every principal of the user (groups, `system.Authenticated`...). */
+      principals: t.array(t.string),
+    }),
+    t.UnknownRecord,
+  ],
+  "ServerUser",
+);
 /** The authenticated user. */
 export type ServerUser = t.TypeOf<typeof ServerUser>;
 
@@ -107,14 +203,25 @@ export type ServerCapabilities = t.TypeOf<typeof ServerCapabilities>;
 export const ServerInfo = t.intersection(
   [
     t.type({
+      /** The server's name (`kinto`). */
       project_name: t.string,
+      /** The server's version. */
       project_version: t.string,
+      /** The HTTP API version (e.g. `1.23`). */
       http_api_version: t.string,
+      /** The server's root URL. */
       url: t.string,
+      /** Public settings. */
       settings: ServerSettings,
+      /** Installed plugins and features. */
       capabilities: ServerCapabilities,
     }),
-    t.partial({ project_docs: t.string, user: ServerUser }),
+    t.partial({
+      /** The server's documentation URL. */
+      project_docs: t.string,
+      /** The authenticated user, when credentials were sent. */
+      user: ServerUser,
+    }),
     t.UnknownRecord,
   ],
   "ServerInfo",
@@ -124,20 +231,56 @@ export type ServerInfo = t.TypeOf<typeof ServerInfo>;
 
 /** One response inside a `/batch` answer. */
 export const BatchResponse = t.intersection(
-  [t.type({ status: t.number, path: t.string, body: t.unknown }), t.partial({ headers: t.record(t.string, t.string) })],
+  [
+    t.type({
+      /** The sub-request's HTTP status. */
+      status: t.number,
+      /** The sub-request's path. */
+      path: t.string,
+      /** The sub-response's JSON body. */
+      body: t.unknown,
+    }),
+    t.partial({
+      /** The sub-response's headers. */
+      headers: t.record(t.string, t.string),
+    }),
+  ],
   "BatchResponse",
 );
 /** One response inside a `/batch` answer. */
 export type BatchResponse = t.TypeOf<typeof BatchResponse>;
 
 /** The `/batch` answer. */
-export const BatchResponses = t.type({ responses: t.array(BatchResponse) }, "BatchResponses");
+export const BatchResponses = t.type(
+  {
+    /** One response per sub-request, in order. */
+    responses: t.array(BatchResponse),
+  },
+  "BatchResponses",
+);
 /** The `/batch` answer. */
 export type BatchResponses = t.TypeOf<typeof BatchResponses>;
 
 /** Kinto's JSON error body. */
 export const ErrorBody = t.intersection(
-  [t.type({ code: t.number, errno: t.number, error: t.string }), t.partial({ message: t.string, details: t.unknown, info: t.string })],
+  [
+    t.type({
+      /** The HTTP status. */
+      code: t.number,
+      /** Kinto's error number. */
+      errno: t.number,
+      /** The status text. */
+      error: t.string,
+    }),
+    t.partial({
+      /** What went wrong. */
+      message: t.string,
+      /** Details (for a 412, `{existing}`: the current object). */
+      details: t.unknown,
+      /** A URL with more information. */
+      info: t.string,
+    }),
+  ],
   "ErrorBody",
 );
 /** Kinto's JSON error body. */

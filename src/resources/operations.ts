@@ -191,7 +191,8 @@ export function patchPermissions(
 ): Observable<Envelope<KintoObject>> {
   const { safe } = resolve(scope, options);
   const operations = Object.entries(permissions).flatMap(([type, principals]) =>
-    (principals ?? []).map((principal) => ({ op, path: `/permissions/${type}/${principal}` })),
+    // The server needs a `value` to add to types other than read/write (record:create...).
+    (principals ?? []).map((principal) => (op === "add" ? { op, path: `/permissions/${type}/${principal}`, value: principal } : { op, path: `/permissions/${type}/${principal}` })),
   );
   const request: KintoRequest = {
     method: "PATCH",

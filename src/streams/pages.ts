@@ -5,7 +5,7 @@
 import * as t from "io-ts";
 import { defer, map, Observable, type OperatorFunction, mergeMap, from, toArray, firstValueFrom } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError } from "../http/errors";
+import { InvalidArgumentError, PayloadValidationError } from "../http/errors";
 import type { KintoRequest, QueryValue } from "../http/request";
 import type { KintoResponse } from "../http/transport";
 import type { Executor } from "../resources/context";
@@ -89,6 +89,27 @@ function totalFrom(headers: Headers): number | null {
 }
 
 /**
+ * Decodes a `{data: [...]}` list; on failure the error's context also names the ids of the
+ * offending objects (`... (ids "a", "b")`), taken from the JSON paths `$.data[i]...`.
+ */
+function decodeList<A>(codec: t.Type<{ data: A[] }, unknown, unknown>, json: unknown, context: string): { data: A[] } {
+  try {
+    return decodeWith(codec, json, context);
+  } catch (error) {
+    if (!(error instanceof PayloadValidationError)) throw error;
+    const items = (json as { data?: unknown } | null)?.data;
+    const ids = new Set<string>();
+    for (const issue of error.issues) {
+      const index = /^\$\.data\[(\d+)\]/.exec(issue.path)?.[1];
+      const id = index !== undefined && Array.isArray(items) ? (items[Number(index)] as { id?: unknown } | null)?.id : undefined;
+      if (typeof id === "string") ids.add(JSON.stringify(id));
+    }
+    if (ids.size === 0) throw error;
+    throw new PayloadValidationError(`${context} (ids ${[...ids].join(", ")})`, error.issues);
+  }
+}
+
+/**
  * Fetches pages starting with `first`, at most `max` of them. Each page is requested only after
  * the previous one was delivered and only if the subscriber is still there: with `take(3)`,
  * exactly three requests are sent.
@@ -112,7 +133,7 @@ export function pages<T>(
   const fetchPage = (request: KintoRequest): Observable<Page<T>> =>
     executor.execute(request, options).pipe(map((response) => toPage(response)));
   const toPage = (response: KintoResponse): Page<T> => {
-    const { data } = decodeWith(codec, response.json, context);
+    const { data } = decodeList(codec, response.json, context);
     const nextUrl = response.headers.get("Next-Page");
     return {
       data,
@@ -124,7 +145,8 @@ export function pages<T>(
           ? defer(() => {
               throw new InvalidArgumentError("There is no next page.");
             })
-          : defer(() => fetchPage(nextPageRequest(executor.remote, nextUrl))),
+          : // The next page keeps the headers of the first (bucket, collection and call levels).
+            defer(() => fetchPage({ ...nextPageRequest(executor.remote, nextUrl), headers: first.headers })),
     };
   };
 
