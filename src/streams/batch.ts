@@ -37,23 +37,47 @@ export interface BatchOptions extends ResourceOptions {
 /** The aggregated result of a batch (`aggregate: true`). */
 export interface AggregateResponse {
   /** Failed operations (HTTP 400, 5xx...). */
-  readonly errors: { path: string; sent: BatchRequest; error: unknown }[];
+  readonly errors: {
+    /** The path of the failed sub-request. */
+    path: string;
+    /** The sub-request as sent. */
+    sent: BatchRequest;
+    /** The server's error body. */
+    error: unknown;
+  }[];
   /** Successfully published objects (HTTP 200, 201). */
   readonly published: unknown[];
   /** Conflicts (HTTP 412): what was sent and what the server holds. */
-  readonly conflicts: { type: "outgoing"; local: unknown; remote: unknown }[];
+  readonly conflicts: {
+    /** Always `"outgoing"` (the local change was refused). */
+    type: "outgoing";
+    /** What was sent. */
+    local: unknown;
+    /** What the server holds (the 412's `details.existing`; `null` if it sent none). */
+    remote: unknown;
+  }[];
   /** Operations whose target was missing (HTTP 404). */
-  readonly skipped: { id: string | undefined; path: string; error: unknown }[];
+  readonly skipped: {
+    /** The id of the missing object, when the sub-request named one. */
+    id: string | undefined;
+    /** The path of the sub-request. */
+    path: string;
+    /** The server's error body. */
+    error: unknown;
+  }[];
 }
 
 /** What `batch` emits: the responses in request order, or the aggregate. */
 export type BatchResult = BatchResponse[] | AggregateResponse;
 
+/** The public members of `T` (an intersection of classes with private members would be `never`). */
+type Public<T> = { [K in keyof T]: T[K] };
+
 /**
  * What the function given to `batch` receives: the client, bucket or collection API, whose writes
  * are queued instead of sent (no need to subscribe to them).
  */
-export type Batcher = KintoClient & Bucket & Collection<undefined>;
+export type Batcher = Public<KintoClient> & Public<Bucket> & Public<Collection<undefined>>;
 
 /** A client stand-in that records requests instead of sending them. */
 class Recorder implements Pick<Executor, "execute"> {
@@ -72,8 +96,11 @@ class Recorder implements Pick<Executor, "execute"> {
   }
 }
 
-/** Wraps a resource so that each Observable it returns is subscribed at once (queued). */
-function queueing<T extends object>(target: T): T {
+/**
+ * Wraps a resource so that each Observable it returns is subscribed at once (queued). A call that
+ * fails before queueing (an invalid id...) is reported to `onError`, not thrown out of band.
+ */
+function queueing<T extends object>(target: T, onError: (error: unknown) => void): T {
   return new Proxy(target, {
     get(object, property, receiver) {
       const value: unknown = Reflect.get(object, property, receiver);
@@ -81,10 +108,10 @@ function queueing<T extends object>(target: T): T {
       return (...args: unknown[]) => {
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(object, args);
         if (isObservable(result)) {
-          result.subscribe({ error: (e: unknown) => { throw e; } });
+          result.subscribe({ error: onError });
           return result;
         }
-        return result && typeof result === "object" ? queueing(result as object) : result;
+        return result && typeof result === "object" ? queueing(result as object, onError) : result;
       };
     },
   });
@@ -170,7 +197,10 @@ export function batch<R>(
       const b = proxyClient.bucket(bucket, batchOptions);
       root = collection !== undefined ? b.collection(collection) : b;
     }
-    fn(queueing(root) as Batcher);
+    const errors: unknown[] = [];
+    fn(queueing(root, (error) => errors.push(error)) as Batcher);
+    // Nothing is sent when one of the queued calls was refused.
+    if (errors.length > 0) throw errors[0];
     if (recorder.requests.length === 0) return from([(wantAggregate ? aggregate([], []) : []) as R]);
     return sendBatches(client, levels, recorder.requests, recorder.idempotent, callOptions).pipe(
       reduce((all, responses) => all.concat(responses), [] as BatchResponse[]),

@@ -1,11 +1,291 @@
-/** STUB: uploads with backpressure (being written). */
-import type { Observable } from "rxjs";
+/**
+ * Uploads with backpressure: records from an Iterable, an AsyncIterable or an Observable are written
+ * through `/batch`, `chunkSize` records per request, with at most `concurrency` requests in flight.
+ *
+ * ```
+ * source (Iterable):  pulled one chunk at a time, only when a slot is free
+ * /batch (conc. 2):   [chunk 0----]   [chunk 2--]
+ *                     [chunk 1--] [chunk 3-----]
+ * events:             sent0 sent1  chunk1 sent2 ...
+ * ```
+ *
+ * Every write is idempotent: a record without an id gets a client-generated id before the first
+ * attempt and is created with `PUT …/records/<id>` + `If-None-Match: *`. A chunk can therefore be
+ * sent again whole (transport retry, or a transaction the server rolled back) without duplicating
+ * records.
+ */
+import { concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, retry, Subject, switchMap, takeWhile, tap, throwError, timer, type Observable } from "rxjs";
+import { decodeWith } from "../http/decode";
+import { InvalidArgumentError, KintoHttpError, type KintoErrorBody } from "../http/errors";
+import { DEFAULT_RETRY, retryDelay } from "../http/retry";
+import { envelope, KintoObject, type BatchResponse } from "../resources/codecs";
 import type { Collection } from "../resources/collection";
-/** What can be uploaded. */
-export type UploadSource = Observable<Record<string, unknown>> | Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>;
-/** Options of uploads. */
-export interface UploadOptions { readonly chunkSize?: number; readonly concurrency?: number; readonly safe?: boolean; }
-/** Progress and results of an upload. */
-export type UploadEvent = unknown;
-/** Upload. */
-export function upload(collection: Collection<any>, source: UploadSource, options: UploadOptions): Observable<UploadEvent> { throw new Error("not implemented"); }
+import { cascade, safeHeaders, type ResourceOptions } from "../resources/options";
+import { sendChunk, type BatchRequest } from "./batch";
+
+/** One record to upload: any JSON object; `id` is optional. */
+export type UploadRecord = Readonly<Record<string, unknown>>;
+
+/**
+ * What can be uploaded. An Iterable or AsyncIterable is pulled one chunk at a time, only when a
+ * slot is free (bounded memory). An Observable cannot be paused: what it pushes while all slots are
+ * busy is buffered until a slot frees (memory grows with the difference of speeds).
+ */
+export type UploadSource = Observable<UploadRecord> | Iterable<UploadRecord> | AsyncIterable<UploadRecord>;
+
+/** Options of `collection.uploadRecords`. `headers`, `retry`, `timeout` and `safe` cascade as usual. */
+export interface UploadOptions extends ResourceOptions {
+  /** Records per `/batch` request (default and maximum: the server's `batch_max_requests`). */
+  readonly chunkSize?: number;
+  /** Most `/batch` requests in flight (default 1). */
+  readonly concurrency?: number;
+  /** Called with the progress after each event. */
+  readonly onProgress?: (progress: UploadProgress) => void;
+  /** Id of a record that has none (default `crypto.randomUUID()`). */
+  readonly generateId?: () => string;
+}
+
+/** Counters of an upload, cumulative. */
+export interface UploadProgress {
+  /** Records given ids and put in a `/batch` request. */
+  readonly sent: number;
+  /** Records the server confirmed (created or updated). */
+  readonly confirmed: number;
+  /** Records refused by the server (conflicts and failures). */
+  readonly failed: number;
+}
+
+/**
+ * The outcome of one record:
+ * - `created`: 201, or a 412 of a create whose existing record equals what was sent (an earlier
+ *   attempt of the same chunk, or an identical record already there);
+ * - `updated`: 200 (a record with its own id that existed), or a 412 of an `If-Match` write whose
+ *   existing record equals what was sent;
+ * - `conflict`: 412 and the server holds something else (`existing`);
+ * - `failed`: any other 4xx inside the batch (400 invalid record, 403...). Never replayed.
+ */
+export type RecordResult =
+  | { readonly status: "created" | "updated"; readonly id: string; readonly record: KintoObject }
+  | { readonly status: "conflict"; readonly id: string; readonly existing: unknown; readonly error: KintoHttpError }
+  | { readonly status: "failed"; readonly id: string; readonly error: KintoHttpError };
+
+/**
+ * What an upload emits, per chunk (`chunk` is the chunk's number, in pull order):
+ * - `sent`: the chunk's records got their ids and its `/batch` request is on its way;
+ * - `chunk`: the server answered; one result per record, in the chunk's order.
+ * Chunks answer in any order when `concurrency > 1`.
+ */
+export type UploadEvent =
+  | { readonly type: "sent"; readonly chunk: number; readonly ids: readonly string[]; readonly progress: UploadProgress }
+  | { readonly type: "chunk"; readonly chunk: number; readonly results: readonly RecordResult[]; readonly progress: UploadProgress };
+
+/**
+ * The server rolled back a whole `/batch` transaction: an item answered 409 or 5xx inside a 200
+ * (Kinto aborts the transaction, the other items' 2xx are void). Uploads send such a chunk again
+ * (up to `retry` times) and fail with this error when retries are exhausted.
+ */
+export class TransactionAbortedError extends KintoHttpError {
+  /** @param item the sub-response that aborted the transaction */
+  constructor(readonly item: BatchResponse) {
+    super(item.status, { method: "POST", path: "/batch" }, errorBody(item.body));
+  }
+}
+
+/** A record ready to be sent: its id is fixed, so attempts are identical. */
+interface Write {
+  readonly id: string;
+  readonly data: Record<string, unknown>;
+  /** `create`: `If-None-Match: *`; `write`: `If-Match` or no header. */
+  readonly kind: "create" | "write";
+  readonly request: BatchRequest;
+}
+
+/**
+ * Uploads `source` into `collection`; see the module comment. Cold: subscribing starts pulling,
+ * unsubscribing aborts the requests in flight and pulls nothing more (an iterator is closed with
+ * `return()`). Waits while the server's Backoff is in force. Fails on the first chunk that fails
+ * whole (network, 5xx, 401/403 on `/batch`, after retries); per-record refusals are results.
+ */
+export function upload(collection: Collection<any>, source: UploadSource, options: UploadOptions = {}): Observable<UploadEvent> {
+  return defer(() => {
+    const { chunkSize, concurrency = 1, onProgress, generateId = randomId, ...callOptions } = options;
+    requireCount(concurrency, "concurrency");
+    if (chunkSize !== undefined) requireCount(chunkSize, "chunkSize");
+    const executor = collection.bucket.client;
+    const resolved = cascade(...collection.scope.levels, callOptions);
+    const prefix = new URL(executor.remote + "/").pathname.replace(/\/$/, "");
+    const progress = { sent: 0, confirmed: 0, failed: 0 };
+    let chunks = 0;
+
+    const prepare = (record: UploadRecord): Write => {
+      if (!record || typeof record !== "object" || Array.isArray(record)) throw new InvalidArgumentError("Each uploaded record must be an object.");
+      const id = record.id === undefined || record.id === null ? generateId() : record.id;
+      if (typeof id !== "string") throw new InvalidArgumentError("A record id must be a string.");
+      const data: Record<string, unknown> = { ...record, id };
+      const create = id !== record.id || (resolved.safe && data.last_modified === undefined);
+      const headers = create ? { "If-None-Match": "*" } : safeHeaders(resolved.safe, data.last_modified as number | undefined);
+      const request = { method: "PUT", path: prefix + collection.recordPath(id), headers, body: { data } };
+      return { id, data, kind: create ? "create" : "write", request };
+    };
+
+    const attempt = (writes: readonly Write[]): Observable<RecordResult[]> =>
+      sendChunk(executor, writes.map((w) => w.request), true, resolved, { waitBackoff: true }).pipe(
+        map((responses) => {
+          const aborting = responses.find((r) => r.status === 409 || r.status >= 500);
+          if (aborting) throw new TransactionAbortedError(aborting);
+          return writes.map((write, i) => resultOf(write, responses[i]));
+        }),
+        retry({
+          count: resolved.retry,
+          delay: (error: unknown, n: number) => (error instanceof TransactionAbortedError ? timer(retryDelay(error, n, DEFAULT_RETRY)) : throwError(() => error)),
+        }),
+      );
+
+    const sendRecords = (records: readonly UploadRecord[]): Observable<UploadEvent> =>
+      defer(() => {
+        const chunk = chunks++;
+        const writes = records.map(prepare); // ids fixed before the first attempt
+        progress.sent += writes.length;
+        const sent: UploadEvent = { type: "sent", chunk, ids: writes.map((w) => w.id), progress: { ...progress } };
+        const answered = attempt(writes).pipe(
+          map((results): UploadEvent => {
+            for (const r of results) progress[r.status === "created" || r.status === "updated" ? "confirmed" : "failed"]++;
+            return { type: "chunk", chunk, results, progress: { ...progress } };
+          }),
+        );
+        return concat(of(sent), answered);
+      });
+
+    return executor.fetchServerSettings().pipe(
+      switchMap((settings) => {
+        const max = settings.batch_max_requests > 0 ? settings.batch_max_requests : Infinity;
+        const size = Math.min(chunkSize ?? (max === Infinity ? 100 : max), max);
+        return isObservable(source)
+          ? source.pipe(bufferCount(size), mergeMap(sendRecords, concurrency))
+          : pulled(source, size, concurrency, sendRecords);
+      }),
+      tap((event) => onProgress?.(event.progress)),
+    );
+  });
+}
+
+/**
+ * Sends chunks read from an (async) iterable, reading the next chunk only when a send completes:
+ * at most `concurrency` chunks are read and not yet answered.
+ */
+function pulled<E>(source: Iterable<UploadRecord> | AsyncIterable<UploadRecord>, size: number, concurrency: number, send: (chunk: UploadRecord[]) => Observable<E>): Observable<E> {
+  return defer(() => {
+    const reader = chunkReader(source);
+    const demand = new Subject<void>();
+    // `demand` is subscribed first: a send that completes synchronously asks for more before range
+    // has finished. The queue scheduler (here and on subscription) turns synchronous answers into a
+    // loop instead of a recursion (one stack level per chunk); asynchronous answers run at once.
+    return merge(demand.pipe(observeOn(queueScheduler)), range(0, concurrency)).pipe(
+      concatMap(() => reader.read(size)),
+      takeWhile((chunk) => chunk.length > 0),
+      // `complete`, not `finalize`: an unsubscribed send must not ask for more.
+      mergeMap((chunk) => send(chunk).pipe(tap({ complete: () => demand.next() })), concurrency),
+      finalize(() => reader.close()),
+    );
+  }).pipe(subscribeOn(queueScheduler));
+}
+
+/** Reads chunks from an Iterable (synchronously) or an AsyncIterable, one `next()` at a time. */
+function chunkReader(source: Iterable<UploadRecord> | AsyncIterable<UploadRecord>): { read(size: number): Observable<UploadRecord[]>; close(): void } {
+  if (typeof (source as AsyncIterable<UploadRecord>)?.[Symbol.asyncIterator] === "function") {
+    const iterator = (source as AsyncIterable<UploadRecord>)[Symbol.asyncIterator]();
+    let done = false;
+    return {
+      read: (size) =>
+        defer(async () => {
+          const chunk: UploadRecord[] = [];
+          // `done` is also set by close(): a read in progress stops pulling when unsubscribed.
+          while (!done && chunk.length < size) {
+            const step = await iterator.next();
+            if (step.done) done = true;
+            else chunk.push(step.value);
+          }
+          return chunk;
+        }),
+      close: () => {
+        done = true;
+        void iterator.return?.()?.catch(() => undefined);
+      },
+    };
+  }
+  if (typeof (source as Iterable<UploadRecord>)?.[Symbol.iterator] !== "function" || typeof source === "string") {
+    throw new InvalidArgumentError("The upload source must be an Observable, an Iterable or an AsyncIterable of records.");
+  }
+  const iterator = (source as Iterable<UploadRecord>)[Symbol.iterator]();
+  let done = false;
+  return {
+    read: (size) =>
+      defer(() => {
+        const chunk: UploadRecord[] = [];
+        while (!done && chunk.length < size) {
+          const step = iterator.next();
+          if (step.done) done = true;
+          else chunk.push(step.value);
+        }
+        return of(chunk);
+      }),
+    close: () => {
+      try {
+        iterator.return?.();
+      } catch {
+        // A generator that is running cannot be closed; it stops being pulled anyway.
+      }
+    },
+  };
+}
+
+/** The outcome of one write from its sub-response. */
+function resultOf(write: Write, response: BatchResponse): RecordResult {
+  const { id } = write;
+  if (response.status === 200 || response.status === 201) {
+    const record = decodeWith(envelope(KintoObject), response.body, response.path).data;
+    return { status: response.status === 201 ? "created" : "updated", id, record };
+  }
+  const error = new KintoHttpError(response.status, { method: "PUT", path: response.path }, errorBody(response.body));
+  if (response.status !== 412) return { status: "failed", id, error };
+  const existing = error.existing;
+  if (KintoObject.is(existing) && sameRecord(existing, write.data)) {
+    return { status: write.kind === "create" ? "created" : "updated", id, record: existing };
+  }
+  return { status: "conflict", id, existing, error };
+}
+
+/** Whether the server's record holds what was sent (`last_modified` aside; key order ignored). */
+export function sameRecord(existing: Readonly<Record<string, unknown>>, sent: Readonly<Record<string, unknown>>): boolean {
+  const { last_modified: _a, ...a } = existing;
+  const { last_modified: _b, ...b } = sent;
+  return canonical(a) === canonical(b);
+}
+
+/** JSON with object keys sorted, `undefined` members dropped (as JSON does). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
+  );
+}
+
+/** The Kinto error body inside a sub-response, field by field. */
+function errorBody(body: unknown): KintoErrorBody {
+  if (!body || typeof body !== "object") return {};
+  const o = body as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  return { code: num(o.code), errno: num(o.errno), error: text(o.error), message: text(o.message), details: o.details, info: text(o.info) };
+}
+
+function requireCount(value: unknown, name: string): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`The upload option ${name} must be a positive integer.`);
+  }
+}
+
+function randomId(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (typeof crypto?.randomUUID !== "function") throw new InvalidArgumentError("crypto.randomUUID is not available: pass generateId.");
+  return crypto.randomUUID();
+}

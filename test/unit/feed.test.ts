@@ -1,0 +1,240 @@
+/**
+ * The live feed's timing, retries, Backoff waits and cancellation, on virtual time (TestScheduler)
+ * with a fake executor. Against the real server: test/integration/feed.test.ts.
+ */
+import * as t from "io-ts";
+import { defer, mergeMap, take, throwError, timer } from "rxjs";
+import { TestScheduler } from "rxjs/testing";
+import { Collection, KintoHttpError, NetworkError, Notices, PayloadValidationError, type Bucket, type KintoRequest, type KintoResponse } from "../../src";
+import type { Executor } from "../../src/resources/context";
+import { decodeChanges, FeedCursor, feedRetryDelay, watch, type WatchOptions } from "../../src/streams/feed";
+
+const PATH = "/buckets/b/collections/c/records";
+const summary = { method: "GET", path: PATH };
+
+/** A 200 listing. */
+function ok(data: object[], etag: number, next?: string): KintoResponse {
+  const headers = new Headers({ ETag: `"${etag}"` });
+  if (next) headers.set("Next-Page", next);
+  return { status: 200, headers, json: { data } };
+}
+/** A 304 (nothing changed). */
+const notModified = (etag: number): KintoResponse => ({ status: 304, headers: new Headers({ ETag: `"${etag}"` }), json: undefined });
+
+type Reply = KintoResponse | Error | ((request: KintoRequest) => KintoResponse | Error);
+
+/**
+ * An executor answering each request, 1 frame later, with the next reply of `script` (the last one
+ * repeats); it logs the frame and the request of each send.
+ */
+function fakeExecutor(scheduler: TestScheduler, script: Reply[], latency = 1) {
+  const calls: { at: number; request: KintoRequest }[] = [];
+  const notices = new Notices(undefined, () => scheduler.now());
+  const executor: Executor = {
+    remote: "http://kinto.test/v1",
+    notices,
+    fetchServerSettings: () => throwError(() => new Error("unused")),
+    execute: (request) =>
+      defer(() => {
+        calls.push({ at: scheduler.now(), request });
+        const step = script.length > 1 ? script.shift()! : script[0];
+        return timer(latency).pipe(
+          mergeMap(() => {
+            const reply = typeof step === "function" ? step(request) : step;
+            if (reply instanceof Error) return throwError(() => reply);
+            notices.observe(reply.headers);
+            return [reply];
+          }),
+        );
+      }),
+  };
+  return { executor, calls, collection: collectionOf(executor) };
+}
+
+function collectionOf<C extends t.Mixed | undefined = undefined>(executor: Executor, codec?: C): Collection<C> {
+  const bucket = { client: executor, name: "b", scope: { executor, levels: [] } } as unknown as Bucket;
+  return new Collection<C>(bucket, "c", { codec } as never);
+}
+
+const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const since = (call: { request: KintoRequest }) => call.request.query?._since;
+
+describe("feed timing (virtual time)", () => {
+  it("polls every `interval` after the previous poll ends, and emits each change once, in order", () => {
+    const scheduler = newScheduler();
+    const a = { id: "a", last_modified: 11, title: "A" };
+    const b = { id: "b", last_modified: 12, deleted: true };
+    const { collection, calls } = fakeExecutor(scheduler, [ok([a, b], 12), notModified(12)]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { since: 10, interval: 1000 }), "^ 3500ms !").toBe("-(ab)", { a, b });
+    });
+    expect(calls.map((c) => c.at)).toEqual([0, 1001, 2002, 3003]);
+    expect(calls.map(since)).toEqual(["10", "12", "12", "12"]);
+    expect(calls.map((c) => c.request.headers?.["If-None-Match"])).toEqual(['"10"', '"12"', '"12"', '"12"']);
+    expect(calls[0].request.query?._sort).toBe("last_modified");
+  });
+
+  it("without `since`, starts from the list's ETag (HEAD), so only later changes are emitted", () => {
+    const scheduler = newScheduler();
+    const r = { id: "r", last_modified: 60 };
+    const { collection, calls } = fakeExecutor(scheduler, [notModified(50), notModified(50), ok([r], 60), notModified(60)]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { interval: 10 }), "^ 40ms !").toBe("23ms r", { r });
+    });
+    expect(calls.map((c) => c.request.method)).toEqual(["HEAD", "GET", "GET", "GET"]);
+    expect(calls.map((c) => c.at)).toEqual([0, 11, 22, 33]);
+    expect(calls.slice(1).map(since)).toEqual(["50", "50", "60"]);
+  });
+
+  it("stops polling on unsubscribe: the request in flight is unsubscribed and no timer is left", () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const response$ = cold("---(r|)", { r: notModified(5) });
+      const executor = { ...fakeExecutor(scheduler, []).executor, execute: () => response$ };
+      expectObservable(watch(collectionOf(executor), { since: 5, interval: 5 }), "^ 16ms !").toBe("");
+      expectSubscriptions(response$.subscriptions).toBe(["^--!", "8ms ^--!", "16ms ^!"]);
+    });
+  });
+
+  it("a 304 emits nothing and keeps the cursor; an empty 200 moves the cursor to the list's ETag", () => {
+    const scheduler = newScheduler();
+    const { collection, calls } = fakeExecutor(scheduler, [notModified(5), ok([], 9), notModified(9)]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { since: 5, interval: 10 }), "^ 40ms !").toBe("");
+    });
+    expect(calls.map(since)).toEqual(["5", "5", "9", "9"]);
+  });
+
+  it("follows Next-Page within one poll, without If-None-Match on later pages", () => {
+    const scheduler = newScheduler();
+    const [a, b, c] = [1, 2, 3].map((n) => ({ id: `r${n}`, last_modified: 100 + n }));
+    const next = `http://kinto.test/v1${PATH}?_since=100&_sort=last_modified&_token=xyz`;
+    const { collection, calls } = fakeExecutor(scheduler, [ok([a, b], 103, next), ok([c], 103), notModified(103)], 5);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { since: 100, interval: 10 }), "^ 25ms !").toBe("5ms (ab) 1ms c", { a, b, c });
+    });
+    expect(calls.map((x) => x.at)).toEqual([0, 5, 20]);
+    expect(calls[1].request.query?._token).toBe("xyz");
+    expect(calls[1].request.headers?.["If-None-Match"]).toBeUndefined();
+    expect(since(calls[2])).toBe("103");
+  });
+});
+
+describe("feed retries (virtual time)", () => {
+  const down = new NetworkError(summary, "connection refused");
+
+  it("retries transient errors with a doubling delay, capped, reset after a successful poll", () => {
+    const scheduler = newScheduler();
+    const r = { id: "r", last_modified: 2 };
+    const script: Reply[] = [down, down, down, down, down, ok([r], 2), down, notModified(2)];
+    const { collection, calls } = fakeExecutor(scheduler, script);
+    scheduler.run(({ expectObservable }) => {
+      const feed = watch(collection, { since: 1, interval: 1000, retryDelay: 10, maxRetryDelay: 40 });
+      expectObservable(feed, "^ 1200ms !").toBe("156ms r", { r });
+    });
+    // Delays 10, 20, 40, 40, 40 after each 1-frame failure; after the success the next failure waits 10 again.
+    expect(calls.map((c) => c.at)).toEqual([0, 11, 32, 73, 114, 155, 1156, 1167]);
+  });
+
+  it("honours a Retry-After instead of its own delay", () => {
+    expect(feedRetryDelay(new KintoHttpError(503, summary, {}, 7000), 1, 10, 40)).toBe(7000);
+    expect([1, 2, 3, 4, 9].map((n) => feedRetryDelay(down, n, 10, 40))).toEqual([10, 20, 40, 40, 40]);
+  });
+
+  it("errors after `maxRetries` consecutive failures", () => {
+    const scheduler = newScheduler();
+    const { collection, calls } = fakeExecutor(scheduler, [down]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { since: 1, maxRetries: 2, retryDelay: 5 })).toBe("18ms #", undefined, down);
+    });
+    expect(calls.map((c) => c.at)).toEqual([0, 6, 17]);
+  });
+
+  it("ends at once on a non-transient error (4xx) or an invalid payload", () => {
+    const scheduler = newScheduler();
+    const forbidden = new KintoHttpError(403, summary, { message: "forbidden" });
+    const first = fakeExecutor(scheduler, [forbidden]);
+    const second = fakeExecutor(scheduler, [ok([{ id: "x", last_modified: 3, title: 42 }], 3)]);
+    let invalid: unknown;
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(first.collection, { since: 1 })).toBe("-#", undefined, forbidden);
+      const typed = collectionOf(second.executor, t.type({ title: t.string }));
+      watch(typed, { since: 1 }).subscribe({ error: (e) => (invalid = e) });
+    });
+    expect(first.calls).toHaveLength(1);
+    expect(second.calls).toHaveLength(1);
+    expect(invalid).toBeInstanceOf(PayloadValidationError);
+    expect((invalid as PayloadValidationError).issues[0].path).toBe("$.data[0].title");
+  });
+
+  it("never re-emits a change seen again by a retried poll", () => {
+    const scheduler = newScheduler();
+    const [a, b, c] = [1, 2, 3].map((n) => ({ id: `r${n}`, last_modified: 10 + n }));
+    const next = `http://kinto.test/v1${PATH}?_token=t`;
+    // Page 2 fails; the retried poll (from b's timestamp) sees b again at the boundary, then c.
+    const script: Reply[] = [ok([a, b], 13, next), down, ok([b, c], 13), notModified(13)];
+    const { collection, calls } = fakeExecutor(scheduler, script);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { since: 10, interval: 100, retryDelay: 5 }), "^ 150ms !").toBe("-(ab) 3ms c", { a, b, c });
+    });
+    expect(calls.map(since)).toEqual(["10", undefined, "12", "13"]);
+  });
+});
+
+describe("feed and Backoff (virtual time)", () => {
+  it("sends nothing while the server's Backoff is in force", () => {
+    const scheduler = newScheduler();
+    const withBackoff = notModified(5);
+    withBackoff.headers.set("Backoff", "3");
+    const { collection, calls } = fakeExecutor(scheduler, [withBackoff, notModified(5)]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { since: 5, interval: 1000 }), "^ 5000ms !").toBe("");
+    });
+    // Backoff: 3 s received at 1 → next poll at 3001 (not 1001); then back to the interval.
+    expect(calls.map((c) => c.at)).toEqual([0, 3001, 4002]);
+  });
+
+  it("waits for a Backoff already in force before the first request", () => {
+    const scheduler = newScheduler();
+    const { collection, calls, executor } = fakeExecutor(scheduler, [notModified(5)]);
+    scheduler.run(({ expectObservable }) => {
+      executor.notices.backoff$.next(scheduler.now() + 500);
+      expectObservable(watch(collection, { since: 5, interval: 1000 }).pipe(take(1)), "^ 600ms !").toBe("");
+    });
+    expect(calls.map((c) => c.at)).toEqual([500]);
+  });
+});
+
+describe("feed pieces", () => {
+  it("decodes tombstones with the Tombstone codec and records with the collection's codec", () => {
+    const codec = t.type({ id: t.string, last_modified: t.number, title: t.string });
+    const tombstone = { id: "a", last_modified: 1, deleted: true };
+    const record = { id: "b", last_modified: 2, title: "x" };
+    expect(decodeChanges({ data: [tombstone, record] }, codec, PATH)).toEqual([tombstone, record]);
+    const invalid = (data: object[]) => () => decodeChanges({ data }, codec, PATH);
+    expect(invalid([record, { id: "c", last_modified: 3 }])).toThrow(PayloadValidationError);
+    expect(invalid([{ id: "a", last_modified: "1", deleted: true }])).toThrow(/data\[0\]\.last_modified/);
+  });
+
+  it("the cursor keeps what it saw at its boundary only", () => {
+    const cursor = new FeedCursor("10");
+    const a = { id: "a", last_modified: 11 };
+    const b = { id: "b", last_modified: 12 };
+    expect(cursor.accept([a, b])).toEqual([a, b]);
+    expect(cursor.value).toBe("12");
+    expect(cursor.accept([b, { ...a, last_modified: 13 }])).toEqual([{ ...a, last_modified: 13 }]);
+    cursor.advance(9);
+    expect(cursor.value).toBe("13");
+  });
+
+  it("refuses invalid options on subscription, before any request", () => {
+    const scheduler = newScheduler();
+    const { collection, calls } = fakeExecutor(scheduler, [notModified(1)]);
+    const errors: string[] = [];
+    for (const options of [{ since: "yesterday" }, { interval: -1 }, { limit: 0 }] as WatchOptions[]) {
+      watch(collection, options).subscribe({ error: (e: Error) => errors.push(e.name) });
+    }
+    expect(errors).toEqual(["InvalidArgumentError", "InvalidArgumentError", "InvalidArgumentError"]);
+    expect(calls).toHaveLength(0);
+  });
+});
