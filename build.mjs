@@ -40,6 +40,8 @@ await Promise.all([
     plugins: [browserFetch],
     footer: { js: "KintoClient=Object.assign(KintoClient.default,KintoClient);" },
   }),
+  // The command-line tool: one file, everything inlined.
+  build({ ...common, entryPoints: ["src/cli/main.ts"], format: "cjs", platform: "node", target: "node18", outfile: "dist/cli/kinto-rx.js", banner: { js: "#!/usr/bin/env node" } }),
 ]);
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--emitDeclarationOnly"], { stdio: "inherit" });
 console.log("built dist/esm, dist/cjs, dist/browser, dist/types");
