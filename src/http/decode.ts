@@ -46,11 +46,54 @@ export function toIssues(errors: t.Errors): ValidationIssue[] {
   return [...seen.values()];
 }
 
+/** Whether `value` holds a `__proto__` own key (JSON.parse makes them own properties) at any depth. */
+function hasProtoKey(value: unknown): boolean {
+  const seen = new Set<object>();
+  const stack = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== "object" || seen.has(node)) continue;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) stack.push(node[i]);
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      if (key === "__proto__") return true;
+      stack.push((node as Record<string, unknown>)[key]);
+    }
+  }
+  return false;
+}
+
+/** The issues naming each `__proto__` key of `value`, with its JSON path (breadth first). */
+function protoIssues(value: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const queue: [unknown, string][] = [[value, "$"]];
+  const seen = new Set<object>();
+  for (let i = 0; i < queue.length; i++) {
+    const [node, path] = queue[i];
+    if (node === null || typeof node !== "object" || seen.has(node)) continue;
+    seen.add(node);
+    const array = Array.isArray(node);
+    for (const key of Object.keys(node)) {
+      const child = path + (array ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+      const item = (node as Record<string, unknown>)[key];
+      if (key === "__proto__" && !array) issues.push({ path: child, expected: "no __proto__ key", actual: show(item) });
+      else queue.push([item, child]);
+    }
+  }
+  return issues;
+}
+
 /**
  * Decodes `value` with `codec`, throwing a {@link PayloadValidationError} naming `context` and the
- * JSON path of each problem.
+ * JSON path of each problem. A payload with a `__proto__` key is refused whatever the codec.
  */
 export function decodeWith<A, O>(codec: t.Type<A, O, unknown>, value: unknown, context: string): A {
+  // io-ts copies an object with `r[k] = u[k]` when a member codec transforms: a `__proto__` key
+  // would become the copy's prototype, and a record would seem to hold fields it does not have.
+  if (hasProtoKey(value)) throw new PayloadValidationError(context, protoIssues(value));
   const result = codec.decode(value);
   if (isLeft(result)) throw new PayloadValidationError(context, toIssues(result.left));
   return result.right;

@@ -79,13 +79,14 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
       headers,
       body: request.body === undefined ? undefined : form ? (request.body as FormData) : JSON.stringify(request.body),
       signal: controller.signal,
+      // Redirects are followed by fetchSameOrigin, never by fetch: see there.
+      redirect: "manual",
     };
     if (config.requestMode) init.mode = config.requestMode;
     const url = config.remote + request.path + queryString(request.query);
     let answered = false;
 
-    // A fetch that throws instead of rejecting is handled like a rejection.
-    new Promise<Response>((resolve) => resolve(config.fetch(url, init)))
+    fetchSameOrigin(config, url, init, summary)
       .then(async (response) => {
         answered = true;
         observeHeaders(config, response.headers);
@@ -109,6 +110,44 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
       controller.abort();
     };
   });
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+/**
+ * fetch with `redirect: "manual"`, following redirects only within the remote's origin. Not every
+ * fetch drops `Authorization` on a redirect to another origin (cross-fetch's node-fetch keeps it
+ * when only the port differs), so a redirect elsewhere is refused with a {@link KintoHttpError}
+ * naming the target's origin, before anything is sent there. A browser hides the target of a
+ * redirect (`opaqueredirect`); there the request is sent again with `redirect: "follow"`, since a
+ * browser's fetch drops `Authorization` on a cross-origin redirect itself.
+ */
+async function fetchSameOrigin(config: TransportConfig, url: string, init: RequestInit, summary: RequestSummary): Promise<Response> {
+  const origin = new URL(config.remote).origin;
+  let current = url;
+  let options = init;
+  for (let hops = 0; ; hops++) {
+    // A fetch that throws instead of rejecting is handled like a rejection.
+    const response = await new Promise<Response>((resolve) => resolve(config.fetch(current, options)));
+    if (response.type === "opaqueredirect") return config.fetch(current, { ...options, redirect: "follow" });
+    const location = REDIRECTS.has(response.status) ? response.headers.get("Location") : null;
+    if (location === null) return response;
+    void Promise.resolve().then(() => response.arrayBuffer()).catch(() => undefined); // frees the connection
+    const target = new URL(location, current);
+    if (target.origin !== origin || hops >= MAX_REDIRECTS) {
+      const why = hops >= MAX_REDIRECTS ? `more than ${MAX_REDIRECTS} redirects` : `redirect to another origin (${target.origin}) refused`;
+      throw new KintoHttpError(response.status, summary, { message: `${why}: credentials are sent only to ${origin}` });
+    }
+    // As fetch does: 303 (and 301/302 of a POST) become a GET without body.
+    const toGet = response.status === 303 ? options.method !== "HEAD" : (response.status === 301 || response.status === 302) && options.method === "POST";
+    if (toGet) options = { ...options, method: "GET", body: undefined, headers: withoutContentType(options.headers as Record<string, string>) };
+    current = target.href;
+  }
+}
+
+function withoutContentType(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== "content-type"));
 }
 
 function isFormData(body: unknown): boolean {

@@ -70,9 +70,9 @@ export class Collection<C extends t.Mixed | undefined = undefined> {
     return paths.collection(this.bucket.name, this.name);
   }
 
-  /** @internal path of the records list, or of one record. */
-  recordPath(id?: string): string {
-    return paths.record(this.bucket.name, this.name, id);
+  /** @internal path of the records list (no argument), or of one record (an id, checked even if `undefined`). */
+  recordPath(...id: [] | [id: string | undefined]): string {
+    return paths.record(this.bucket.name, this.name, ...id);
   }
 
   /** The collection's data. */

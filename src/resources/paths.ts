@@ -19,6 +19,16 @@ export function segment(id: unknown, what: string): string {
   return encodeURIComponent(id);
 }
 
+/**
+ * The optional id of a path builder: no argument names the list; an argument, even `undefined`
+ * (`deleteBucket(undefined)`), names one object and must be a valid id, never the whole list.
+ */
+type Id = [] | [id: string | undefined];
+
+function item(ids: Id, what: string): string {
+  return ids.length === 0 ? "" : `/${segment(ids[0], what)}`;
+}
+
 /** Builders of every endpoint path below the version root. */
 export const paths = {
   /** `/` (server info). */
@@ -28,17 +38,15 @@ export const paths = {
   /** `/permissions`. */
   permissions: () => "/permissions",
   /** `/buckets` or `/buckets/{id}`. */
-  bucket: (bid?: string) => (bid === undefined ? "/buckets" : `/buckets/${segment(bid, "bucket")}`),
+  bucket: (...bid: Id) => `/buckets${item(bid, "bucket")}`,
   /** History of a bucket. */
   history: (bid: string) => `${paths.bucket(bid)}/history`,
   /** Collections of a bucket, or one. */
-  collection: (bid: string, cid?: string) =>
-    `${paths.bucket(bid)}/collections${cid === undefined ? "" : `/${segment(cid, "collection")}`}`,
+  collection: (bid: string, ...cid: Id) => `${paths.bucket(bid)}/collections${item(cid, "collection")}`,
   /** Groups of a bucket, or one. */
-  group: (bid: string, gid?: string) => `${paths.bucket(bid)}/groups${gid === undefined ? "" : `/${segment(gid, "group")}`}`,
+  group: (bid: string, ...gid: Id) => `${paths.bucket(bid)}/groups${item(gid, "group")}`,
   /** Records of a collection, or one. */
-  record: (bid: string, cid: string, rid?: string) =>
-    `${paths.collection(bid, cid)}/records${rid === undefined ? "" : `/${segment(rid, "record")}`}`,
+  record: (bid: string, cid: string, ...rid: Id) => `${paths.collection(bid, cid)}/records${item(rid, "record")}`,
   /** Attachment of a record (kinto-attachment). */
   attachment: (bid: string, cid: string, rid: string) => `${paths.record(bid, cid, rid)}/attachment`,
 };
