@@ -12,6 +12,7 @@ export * from "./http/errors";
 export { NoticeEmitter, Notices, type DeprecationAlert, type EventEmitterLike, type NoticeEventMap } from "./http/notices";
 export { DEFAULT_RETRY, isTransient, retryDelay, retryTransient, type RetryPolicy } from "./http/retry";
 export { parseRetryAfter } from "./http/retry-after";
+export { RetryBudget, DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from "./http/budget";
 export { decode, decodeWith } from "./http/decode";
 export type { KintoRequest, HttpMethod, CallOptions } from "./http/request";
 export type { FetchLike, KintoResponse } from "./http/transport";

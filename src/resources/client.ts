@@ -3,9 +3,10 @@
  * Observable.
  */
 import crossFetch from "cross-fetch";
-import { defer, map, shareReplay, switchMap, timer, type Observable } from "rxjs";
+import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, timer, type Observable } from "rxjs";
+import { RetryBudget, type RetryBudgetOptions } from "../http/budget";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError } from "../http/errors";
+import { InvalidArgumentError, KintoHttpError } from "../http/errors";
 import { NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
 import { isIdempotent, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
@@ -48,6 +49,12 @@ export interface KintoClientOptions {
   readonly fetch?: FetchLike;
   /** Retry delays and caps (see {@link RetryPolicy}); `count` comes from `retry`. */
   readonly retryPolicy?: Partial<Omit<RetryPolicy, "count">>;
+  /**
+   * The retry budget shared by every request of this client (see {@link RetryBudget}): its
+   * settings, a budget to share with other clients, or `false` for none. Default: capacity 500,
+   * 5 tokens per retry, 10 per retry of a timeout, 1 back per success.
+   */
+  readonly retryBudget?: RetryBudgetOptions | RetryBudget | false;
 }
 
 /** Options of server information calls. */
@@ -84,6 +91,8 @@ export class KintoClient implements Executor {
   readonly events: EventEmitterLike;
   /** The default bucket name. */
   readonly defaultBucket: string;
+  /** The retry budget shared by this client's requests (`undefined` with `retryBudget: false`). */
+  readonly retryBudget?: RetryBudget;
 
   private headers: Readonly<Record<string, string>>;
   private readonly options: ResourceOptions;
@@ -109,6 +118,9 @@ export class KintoClient implements Executor {
     this.headers = { ...options.headers };
     this.options = { safe: options.safe ?? false, retry: options.retry ?? 0, timeout: options.timeout ?? null };
     this.retryPolicy = { ...DEFAULT_RETRY, ...options.retryPolicy };
+    if (options.retryBudget !== false) {
+      this.retryBudget = options.retryBudget instanceof RetryBudget ? options.retryBudget : new RetryBudget(options.retryBudget);
+    }
     this.transport = {
       remote: this.remote,
       fetch: options.fetch ?? defaultFetch(),
@@ -142,13 +154,31 @@ export class KintoClient implements Executor {
    * collections use. Cold: nothing is sent until subscribed. @internal
    */
   execute(request: KintoRequest, options: Resolved, flags: ExecuteFlags = {}): Observable<KintoResponse> {
-    const attempt = defer(() => {
-      const wait = flags.waitBackoff ? this.notices.backoffRemaining() : 0;
-      const once = send(this.transport, request, options.timeout);
-      return wait > 0 ? timer(wait).pipe(switchMap(() => once)) : once;
+    return defer(() => {
+      let uncertain = false; // an attempt failed in a way that may have been applied
+      const attempt = defer(() => {
+        const wait = flags.waitBackoff ? this.notices.backoffRemaining() : 0;
+        const once = send(this.transport, request, options.timeout);
+        return wait > 0 ? timer(wait).pipe(switchMap(() => once)) : once;
+      }).pipe(tap({ error: (error: unknown) => (uncertain ||= mayHaveBeenApplied(error)) }));
+      const sent = attempt.pipe(
+        retryTransient(isIdempotent(request), { ...this.retryPolicy, count: options.retry, acquire: this.acquire }),
+        tap(() => this.retryBudget?.release()),
+      );
+      const settle = flags.settleRetried;
+      if (!settle) return sent;
+      return sent.pipe(
+        catchError((error: unknown) => {
+          const settled = uncertain ? settle(error) : undefined;
+          return settled ? of(settled) : throwError(() => error);
+        }),
+      );
     });
-    return attempt.pipe(retryTransient(isIdempotent(request), { ...this.retryPolicy, count: options.retry }));
   }
+
+  /** The policy's own `acquire` (if any), then the shared budget (if any). */
+  private readonly acquire = (error: unknown): boolean =>
+    (this.retryPolicy.acquire?.(error) ?? true) && (this.retryBudget?.acquire(error) ?? true);
 
   /** The scope of client-level operations. */
   private get scope(): Scope {
@@ -226,6 +256,15 @@ export class KintoClient implements Executor {
     // The permissions endpoint cannot sort by last_modified; keep the server's order unless asked.
     return defer(() => listObjects(this.scope, paths.permissions(), PermissionEntry, { ...rest, sort: sort ?? "id" }));
   }
+}
+
+/**
+ * Whether a failed attempt may have been applied by the server: everything but an HTTP error the
+ * server answered before doing anything (a 4xx, or a 409/429/5xx with Retry-After).
+ */
+function mayHaveBeenApplied(error: unknown): boolean {
+  if (!(error instanceof KintoHttpError)) return true;
+  return error.status >= 500 && error.retryAfterMs === undefined;
 }
 
 /** A URL for messages: without `user:password@`. */

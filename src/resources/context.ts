@@ -13,6 +13,13 @@ import type { Resolved } from "./options";
 export interface ExecuteFlags {
   /** Wait until the server's Backoff release time before sending (feeds and uploads). */
   readonly waitBackoff?: boolean;
+  /**
+   * Called when the request fails after an earlier attempt whose outcome is unknown (connection
+   * dropped, timeout, unreadable answer, 5xx without Retry-After): that attempt may have been
+   * applied. Returns the response standing for its success (a retried DELETE that finds 404), or
+   * `undefined` to fail with `error`.
+   */
+  readonly settleRetried?: (error: unknown) => KintoResponse | undefined;
 }
 
 /** The client as its resources see it. */

@@ -5,11 +5,12 @@
 import * as t from "io-ts";
 import { map, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError } from "../http/errors";
+import { InvalidArgumentError, KintoHttpError } from "../http/errors";
 import type { KintoRequest, QueryValue } from "../http/request";
 import { listQuery, pages, unquote, type ListOptions, type Page } from "../streams/pages";
 import { envelope, KintoObject, list, Permissions, Tombstone, type Envelope } from "./codecs";
-import type { Executor } from "./context";
+import type { ExecuteFlags, Executor } from "./context";
+import { sameRecord } from "../streams/upload";
 import { cascade, safeHeaders, type Resolved, type ResourceOptions } from "./options";
 
 /** Options of singular reads: fields selection and extra query parameters. */
@@ -56,10 +57,11 @@ export function fetchJson<A>(
   options: ResourceOptions | undefined,
   codec: t.Type<A, unknown, unknown>,
   context: string,
+  flags?: ExecuteFlags,
 ): Observable<A> {
   const resolved = resolve(scope, options);
   const withHeaders: KintoRequest = { ...request, headers: { ...resolved.headers, ...request.headers } };
-  return scope.executor.execute(withHeaders, resolved).pipe(map((response) => decodeWith(codec, response.json, context)));
+  return scope.executor.execute(withHeaders, resolved, flags).pipe(map((response) => decodeWith(codec, response.json, context)));
 }
 
 /** GET of one object; emits the envelope `{data, permissions}`. */
@@ -93,7 +95,8 @@ export function createObject<A>(
     id === undefined || id === null
       ? { method: "POST", path: listPath, body, headers: safeHeaders(safe) }
       : { method: "PUT", path: itemPath(String(id)), body, headers: safeHeaders(safe) };
-  return fetchJson(scope, request, options, envelope(codec) as t.Type<Envelope<A>, unknown, unknown>, request.path);
+  const flags = request.method === "PUT" ? { settleRetried: sameRecordExists(data) } : undefined;
+  return fetchJson(scope, request, options, envelope(codec) as t.Type<Envelope<A>, unknown, unknown>, request.path, flags);
 }
 
 /**
@@ -121,14 +124,38 @@ export function updateObject<A>(
     body,
     headers: safeHeaders(safe, lastModified),
   };
-  return fetchJson(scope, request, options, envelope(codec) as t.Type<Envelope<A>, unknown, unknown>, path);
+  const flags = !options.patch && hasData ? { settleRetried: sameRecordExists(data) } : undefined;
+  return fetchJson(scope, request, options, envelope(codec) as t.Type<Envelope<A>, unknown, unknown>, path, flags);
 }
 
-/** DELETE of one object; emits `{data: tombstone}`. */
+/**
+ * DELETE of one object; emits `{data: tombstone}`.
+ *
+ * A retried DELETE that finds 404 after an attempt whose answer was lost (connection dropped,
+ * timeout, unreadable or 5xx answer) counts as done: that attempt deleted the object. The 404 does
+ * not say when, so the tombstone's `last_modified` is `0` ("unknown").
+ */
 export function deleteObject(scope: Scope, path: string, options: DeleteOptions = {}): Observable<Envelope<Tombstone>> {
   const { safe } = resolve(scope, options);
   const request: KintoRequest = { method: "DELETE", path, headers: safeHeaders(safe, options.last_modified) };
-  return fetchJson(scope, request, options, envelope(Tombstone) as t.Type<Envelope<Tombstone>, unknown, unknown>, path);
+  const id = decodeURIComponent(path.slice(path.lastIndexOf("/") + 1));
+  const settleRetried = (error: unknown) =>
+    error instanceof KintoHttpError && error.status === 404
+      ? { status: 200, headers: new Headers(), json: { data: { id, last_modified: 0, deleted: true } } }
+      : undefined;
+  return fetchJson(scope, request, options, envelope(Tombstone) as t.Type<Envelope<Tombstone>, unknown, unknown>, path, { settleRetried });
+}
+
+/**
+ * For a retried PUT: a 412 whose existing object equals `data` (`last_modified` aside) means an
+ * earlier attempt whose answer was lost wrote it; that object is the result.
+ */
+function sameRecordExists(data: Record<string, unknown>): NonNullable<ExecuteFlags["settleRetried"]> {
+  return (error) => {
+    const existing = error instanceof KintoHttpError && error.status === 412 ? error.existing : undefined;
+    if (!KintoObject.is(existing) || !sameRecord(existing, data)) return undefined;
+    return { status: 200, headers: new Headers(), json: { data: existing } };
+  };
 }
 
 /** DELETE of a list (with filters); emits the tombstones of the page(s) deleted. */

@@ -67,6 +67,7 @@ describe("fault proxy", () => {
     const { data } = await res.json();
     expect(data).toEqual({ method: "POST", url: "/v1/buckets?_limit=2", host: new URL(upstreamUrl).host, body: '{"x":1}' });
     expect(p.stats).toMatchObject({ requests: 1, forwarded: 1, log: [{ method: "POST", url: "/v1/buckets?_limit=2", fault: "none" }] });
+    expect(typeof p.stats.log[0].at).toBe("number");
   });
 
   it("503: answers a Kinto 503 with Retry-After, without forwarding", async () => {
@@ -78,6 +79,16 @@ describe("fault proxy", () => {
     expect(await res.json()).toEqual({ code: 503, errno: 201, error: "Service Unavailable", message: "injected" });
     expect(hits).toBe(0);
     expect(p.stats.forwarded).toBe(0);
+  });
+
+  it("409: answers a Kinto 409 (errno 122) with Retry-After, without forwarding", async () => {
+    const p = await proxy({ retryAfter: "0" });
+    p.next("409");
+    const res = await fetch(`${p.url}/v1/batch`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(409);
+    expect(res.headers.get("retry-after")).toBe("0");
+    expect(await res.json()).toEqual({ code: 409, errno: 122, error: "Conflict", message: "injected" });
+    expect(hits).toBe(0);
   });
 
   it("reset-before: destroys the socket without forwarding", async () => {

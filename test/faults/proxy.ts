@@ -13,6 +13,8 @@ import type { AddressInfo, Socket } from "net";
  * A fault the proxy can inject into one request/response exchange:
  * - `none`: forward untouched;
  * - `503`: answer a Kinto-style 503 with `Retry-After`, without forwarding;
+ * - `409`: answer a Kinto-style 409 (errno 122) with `Retry-After`, without forwarding (a busy
+ *   backend: "the transaction could not be committed, come back later");
  * - `reset-before`: destroy the client socket without forwarding;
  * - `reset-after`: forward, wait for the full upstream response (committed), then destroy the client socket;
  * - `delay`: wait `delayMs` before forwarding; if the client gives up meanwhile, count it and do not forward;
@@ -20,11 +22,11 @@ import type { AddressInfo, Socket } from "net";
  * - `invalid-json`: forward, then answer 200 with the body `{"data": [`;
  * - `backoff`: forward and add a `Backoff` header to the upstream response.
  */
-export type Fault = "none" | "503" | "reset-before" | "reset-after" | "delay" | "truncate" | "invalid-json" | "backoff";
+export type Fault = "none" | "503" | "409" | "reset-before" | "reset-after" | "delay" | "truncate" | "invalid-json" | "backoff";
 
 /** Every fault, in declaration order. */
 export const ALL_FAULTS: readonly Fault[] = [
-  "none", "503", "reset-before", "reset-after", "delay", "truncate", "invalid-json", "backoff",
+  "none", "503", "reset-before", "reset-after", "delay", "truncate", "invalid-json", "backoff", "409",
 ];
 
 /** Options of {@link startFaultProxy}. */
@@ -35,11 +37,11 @@ export interface ProxyOptions {
   seed?: number;
   /** Probability that an eligible request gets a fault (default 0). */
   rate?: number;
-  /** Faults the random schedule draws from, uniformly (default: all but `"none"` and `"delay"`). */
+  /** Faults the random schedule draws from, uniformly (default: all but `"none"`, `"delay"` and `"409"`). */
   faults?: Fault[];
   /** Wait of the `"delay"` fault, in ms (default 5000). */
   delayMs?: number;
-  /** `Retry-After` value of the `"503"` fault (default `"1"`). */
+  /** `Retry-After` value of the `"503"` and `"409"` faults (default `"1"`). */
   retryAfter?: string;
   /** `Backoff` value of the `"backoff"` fault, in seconds (default 1). */
   backoffSeconds?: number;
@@ -57,8 +59,8 @@ export interface ProxyStats {
   faults: Record<Fault, number>;
   /** Clients that closed their socket during a `"delay"` wait. */
   clientAborts: number;
-  /** Every request received, in arrival order, with the fault it got. */
-  log: { method: string; url: string; fault: Fault }[];
+  /** Every request received, in arrival order, with the fault it got and its arrival time (ms since epoch). */
+  log: { method: string; url: string; fault: Fault; at: number }[];
 }
 
 /** A running proxy. */
@@ -112,7 +114,7 @@ function readAll(stream: http.IncomingMessage): Promise<Buffer> {
 export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy> {
   const upstream = new URL(options.upstream);
   const rng = mulberry32(options.seed ?? 1);
-  const pool = options.faults ?? ALL_FAULTS.filter((f) => f !== "none" && f !== "delay");
+  const pool = options.faults ?? ALL_FAULTS.filter((f) => f !== "none" && f !== "delay" && f !== "409");
   const delayMs = options.delayMs ?? 5000;
   const filter = options.filter ?? (() => true);
   let rate = options.rate ?? 0;
@@ -174,15 +176,20 @@ export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy
     const fault = choose(method, url);
     stats.requests++;
     stats.faults[fault]++;
-    stats.log.push({ method, url, fault });
+    stats.log.push({ method, url, fault, at: Date.now() });
     switch (fault) {
       case "none":
         return forward(req, res, relay(res));
       case "backoff":
         return forward(req, res, relay(res, { backoff: String(options.backoffSeconds ?? 1) }));
-      case "503": {
-        const body = JSON.stringify({ code: 503, errno: 201, error: "Service Unavailable", message: "injected" });
-        res.writeHead(503, {
+      case "503":
+      case "409": {
+        const body = JSON.stringify(
+          fault === "503"
+            ? { code: 503, errno: 201, error: "Service Unavailable", message: "injected" }
+            : { code: 409, errno: 122, error: "Conflict", message: "injected" },
+        );
+        res.writeHead(Number(fault), {
           "content-type": "application/json",
           "content-length": Buffer.byteLength(body),
           "retry-after": options.retryAfter ?? "1",
