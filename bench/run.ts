@@ -1,0 +1,183 @@
+/**
+ * `npm run bench`: kinto-rx against the peer (the HTTP client of the `kinto` npm package) and raw
+ * fetch, on a real Kinto server (bench/kinto.ini) and on a stub (bench/stub.ts). Prints Markdown
+ * tables and writes bench/results/<date>.json.
+ *
+ * Environment: BENCH_ROUNDS (default 3), BENCH_CREATE_ROUNDS (default 1), BENCH_CREATE_RECORDS
+ * (default 10000), BENCH_ONLY (e.g. `1,5`: only these scenarios).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { clients, createMany, getMany, makeRecord, rawJson, readAll, type Contender, type CreateVariant, type Target } from "./contenders";
+import { cpuScenario, CPU_VARIANTS, decodeCost, startStub } from "./cpu";
+import { alternate, median, measure, type Sample } from "./measure";
+import { runStreamJob, streamInChild, type StreamResult } from "./memory";
+import { decodeTable, machine, sizeTable, table, type Row } from "./report";
+import { startServer } from "./server";
+import { bundleSizes } from "./size";
+import { runStub } from "./stub";
+
+const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const ROUNDS = env("BENCH_ROUNDS", 3);
+const CREATE_ROUNDS = env("BENCH_CREATE_ROUNDS", 1);
+const CREATE_RECORDS = env("BENCH_CREATE_RECORDS", 10_000);
+const ONLY = new Set((process.env.BENCH_ONLY ?? "1,2,3,4,5,6").split(",").map((s) => s.trim()));
+const ROOT = process.env.KINTO_RX_ROOT ?? process.cwd();
+const TOTAL = 20_000;
+const GETS = 2_000;
+const CONTENDERS: readonly Contender[] = ["kinto-rx", "peer", "fetch"];
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** Table rows of one scenario from its samples (medians; ratios against "peer" and "fetch"). */
+function rows(scenario: string, samples: Record<string, Sample[]>, value = (s: Sample) => s.ms, unit = "ms"): Row[] {
+  const med = (name: string, f: (s: Sample) => number) => (samples[name] ? median(samples[name].map(f)) : undefined);
+  return Object.keys(samples).map((contender) => ({
+    scenario,
+    contender,
+    value: med(contender, value)!,
+    unit,
+    peer: med("peer", value),
+    fetch: med("fetch", value),
+    peakRss: med(contender, (s) => s.peakRss),
+    peakHeap: med(contender, (s) => s.peakHeap),
+  }));
+}
+
+/** Creates the bucket and the collection of `t` and `total` records in it (raw fetch, 2 batches in flight). */
+async function seed(t: Target, total: number): Promise<void> {
+  await rawJson(`${t.url}/buckets/${t.bucket}`, { method: "PUT", body: "{}" });
+  await rawJson(`${t.url}/buckets/${t.bucket}/collections/${t.collection}`, { method: "PUT", body: "{}" });
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const start = next;
+      next = Math.min(total, next + 25);
+      const requests = [];
+      for (let i = start; i < next; i++) requests.push({ method: "POST", path: `/buckets/${t.bucket}/collections/${t.collection}/records`, body: { data: makeRecord(i) } });
+      await rawJson(`${t.url}/batch`, { method: "POST", body: JSON.stringify({ requests }) });
+    }
+  };
+  await Promise.all([worker(), worker()]);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const all: Row[] = [];
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), config: { ROUNDS, CREATE_ROUNDS, CREATE_RECORDS, only: [...ONLY] } };
+  results.versions = { peer: require(join(ROOT, "node_modules/kinto/package.json")).version, rxjs: require(join(ROOT, "node_modules/rxjs/package.json")).version };
+
+  if (ONLY.has("6")) {
+    log("6. bundle sizes");
+    results.sizes = await bundleSizes(ROOT);
+  }
+
+  if (ONLY.has("5")) {
+    const stub = await startStub();
+    try {
+      for (const [payload, n] of [["record", 2000], ["list", 100]] as const) {
+        log(`5. client CPU per request, stub server, ${payload} × ${n}`);
+        const r = await cpuScenario(stub.url, payload, n, ROUNDS);
+        const label = payload === "record" ? "5. CPU/request, GET one record (stub)" : "5. CPU/request, GET a 1,000-record page (stub)";
+        for (const v of CPU_VARIANTS) {
+          all.push({ scenario: label, contender: v, value: r[v].cpuUsPerRequest, unit: "µs CPU", peer: r.peer.cpuUsPerRequest, fetch: r.fetch.cpuUsPerRequest });
+        }
+        results[`5-${payload}`] = r;
+      }
+      results.decodeCost = decodeCost();
+    } finally {
+      stub.child.kill();
+    }
+  }
+
+  if (["1", "2", "3", "4"].some((s) => ONLY.has(s))) {
+    const server = await startServer(10_000);
+    try {
+      const root = await rawJson(`${server.url}/`);
+      (results.versions as Record<string, string>).kinto = root.json.project_version;
+      const c = clients(server.url);
+      let recordId = "";
+      const big: Target = { url: server.url, bucket: "bench", collection: "records20k" };
+      if (["1", "2", "4"].some((s) => ONLY.has(s))) {
+        log(`seeding ${TOTAL} records`);
+        const t = Date.now();
+        await seed(big, TOTAL);
+        results.seedMs = Date.now() - t;
+        log(`seeded in ${results.seedMs} ms`);
+      }
+      if (results.seedMs !== undefined) {
+        const id: string = (await rawJson(`${server.url}/buckets/bench/collections/records20k/records?_limit=1`)).json.data[0].id;
+        recordId = id;
+        // Warm-up (JIT, connections), not counted.
+        for (const who of CONTENDERS) await getMany(who, c, big, id, 50);
+      }
+
+      for (const limit of ONLY.has("1") ? [1000, undefined] : []) {
+        const label = `1. read all ${TOTAL} records, pages of ${limit ?? 10000}`;
+        log(label);
+        const samples = await alternate(CONTENDERS, ROUNDS, (who) => measure(() => readAll(who, c, big, limit, TOTAL)));
+        all.push(...rows(label, samples));
+        results[label] = samples;
+      }
+
+      for (const limit of ONLY.has("2") ? [1000, 10000] : []) {
+        const label = `2. count ${TOTAL} records streaming, pages of ${limit} (child process)`;
+        log(label);
+        const samples = await alternate(CONTENDERS, ROUNDS, async (who) => {
+          const r: StreamResult = await streamInChild({ who, target: big, limit: limit === 10000 ? undefined : limit, expected: TOTAL });
+          return { ms: r.ms, cpuUs: 0, peakRss: r.peakRss, peakHeap: r.peakHeap, baseRss: r.baseRss } as Sample;
+        });
+        all.push(...rows(label, samples));
+        results[label] = samples;
+      }
+
+      if (ONLY.has("4")) {
+        const label = `4. ${GETS} sequential GETs of one record`;
+        log(label);
+        const samples = await alternate(CONTENDERS, ROUNDS, (who) => measure(() => getMany(who, c, big, recordId, GETS)));
+        all.push(...rows(label, samples));
+        results[label] = samples;
+      }
+
+      if (ONLY.has("3")) {
+        const label = `3. create ${CREATE_RECORDS} records via /batch (25 per request)`;
+        const variants: CreateVariant[] = ["kinto-rx upload c1", "kinto-rx upload c2", "kinto-rx upload c4", "kinto-rx batch", "peer", "fetch"];
+        await rawJson(`${server.url}/buckets/create`, { method: "PUT", body: "{}" });
+        let k = 0;
+        const samples = await alternate(variants, CREATE_ROUNDS, async (who) => {
+          const target: Target = { url: server.url, bucket: "create", collection: `c${k++}` };
+          await rawJson(`${server.url}/buckets/create/collections/${target.collection}`, { method: "PUT", body: "{}" });
+          log(`${label}: ${who}`);
+          const sample = await measure(() => createMany(who, c, target, CREATE_RECORDS, 25));
+          await rawJson(`${server.url}/buckets/create/collections/${target.collection}`, { method: "DELETE" });
+          return sample;
+        });
+        all.push(...rows(label, samples));
+        results[label] = samples;
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+
+  results.rows = all;
+  results.totalSeconds = Math.round((Date.now() - started) / 1000);
+  const out = [`kinto-rx benchmarks, ${results.date}`, JSON.stringify(results.machine), JSON.stringify(results.versions), "", table(all)];
+  if (results.decodeCost) out.push("", decodeTable(results.decodeCost as Record<string, number>));
+  if (results.sizes) out.push("", sizeTable(results.sizes as never));
+  out.push("", `rounds: ${ROUNDS} (creates: ${CREATE_ROUNDS}); total ${results.totalSeconds} s`);
+  console.log(out.join("\n"));
+  const dir = join(ROOT, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${String(results.date).slice(0, 10)}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results written to ${file}`);
+}
+
+const die = (error: unknown) => {
+  console.error(error);
+  process.exit(1);
+};
+if (process.argv[2] === "--stub") runStub();
+else if (process.argv[2] === "--stream") runStreamJob(JSON.parse(process.argv[3])).catch(die);
+else main().then(() => process.exit(0), die);
