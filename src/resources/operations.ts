@@ -94,7 +94,7 @@ export function createObject<A>(
   const request: KintoRequest =
     id === undefined || id === null
       ? { method: "POST", path: listPath, body, headers: safeHeaders(safe) }
-      : { method: "PUT", path: itemPath(String(id)), body, headers: safeHeaders(safe) };
+      : { method: "PUT", path: itemPath(id as string), body, headers: safeHeaders(safe) };
   const flags = request.method === "PUT" ? { settleRetried: sameRecordExists(data) } : undefined;
   return fetchJson(scope, request, options, envelope(codec) as t.Type<Envelope<A>, unknown, unknown>, request.path, flags);
 }
@@ -137,6 +137,8 @@ export function updateObject<A>(
  */
 export function deleteObject(scope: Scope, path: string, options: DeleteOptions = {}): Observable<Envelope<Tombstone>> {
   const { safe } = resolve(scope, options);
+  // As kinto-http.js: `If-None-Match: *` on a DELETE would always fail on an existing object.
+  if (safe && options.last_modified === undefined) throw new InvalidArgumentError("Safe concurrency check requires a last_modified value.");
   const request: KintoRequest = { method: "DELETE", path, headers: safeHeaders(safe, options.last_modified) };
   const id = decodeURIComponent(path.slice(path.lastIndexOf("/") + 1));
   const settleRetried = (error: unknown) =>

@@ -27,7 +27,7 @@ import {
   type SchedulerLike,
 } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError, PayloadValidationError } from "../http/errors";
+import { InvalidArgumentError, KintoHttpError, PayloadValidationError, RetryAfterTooLongError } from "../http/errors";
 import type { KintoRequest } from "../http/request";
 import type { Notices } from "../http/notices";
 import { isTransient } from "../http/retry";
@@ -58,6 +58,11 @@ export interface WatchOptions extends Pick<ResourceOptions, "headers" | "timeout
   readonly retryDelay?: number;
   /** Cap of the retry delay in ms (default 30 000). */
   readonly maxRetryDelay?: number;
+  /**
+   * Longest server `Retry-After` waited for, in ms (default 120 000); a longer one ends the feed
+   * with a {@link RetryAfterTooLongError} instead of sleeping.
+   */
+  readonly maxRetryAfter?: number;
   /** Scheduler of the feed's timers (intervals, retries, Backoff waits); for tests. */
   readonly scheduler?: SchedulerLike;
 }
@@ -66,7 +71,7 @@ export interface WatchOptions extends Pick<ResourceOptions, "headers" | "timeout
 export type Change<T> = T | Tombstone;
 
 /** Defaults of {@link WatchOptions}. */
-export const WATCH_DEFAULTS = { interval: 1000, maxRetries: Infinity, retryDelay: 500, maxRetryDelay: 30_000 } as const;
+export const WATCH_DEFAULTS = { interval: 1000, maxRetries: Infinity, retryDelay: 500, maxRetryDelay: 30_000, maxRetryAfter: 120_000 } as const;
 
 /**
  * The delay before retry number `attempt` (1-based) of a feed: the server's Retry-After when it
@@ -141,11 +146,11 @@ interface FeedPage<T> {
 }
 
 function checkOptions(options: WatchOptions): void {
-  const { since, interval, maxRetries, retryDelay, maxRetryDelay, limit } = options;
+  const { since, interval, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter, limit } = options;
   if (since !== undefined && !/^\d+$/.test(unquote(String(since)))) {
     throw new InvalidArgumentError(`since must be a timestamp (digits), got ${JSON.stringify(since)}.`);
   }
-  for (const [name, value] of Object.entries({ interval, maxRetries, retryDelay, maxRetryDelay })) {
+  for (const [name, value] of Object.entries({ interval, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter })) {
     if (value !== undefined && !(value >= 0)) throw new InvalidArgumentError(`${name} must be a number >= 0, got ${value}.`);
   }
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`limit must be an integer >= 1, got ${limit}.`);
@@ -163,11 +168,16 @@ interface FeedContext<T> {
 }
 
 /** Operator: retries transient failures (the feed only sends GET and HEAD) with {@link feedRetryDelay}. */
-function retryTransientFeed<X>(count: number, base: number, max: number, scheduler?: SchedulerLike): MonoTypeOperatorFunction<X> {
+function retryTransientFeed<X>(count: number, base: number, max: number, maxRetryAfter: number, scheduler?: SchedulerLike): MonoTypeOperatorFunction<X> {
   return retry<X>({
     count,
-    delay: (error: unknown, attempt: number) =>
-      isTransient(error, true) ? timer(feedRetryDelay(error, attempt, base, max), scheduler) : throwError(() => error),
+    delay: (error: unknown, attempt: number) => {
+      if (!isTransient(error, true)) return throwError(() => error);
+      if (error instanceof KintoHttpError && error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfter) {
+        return throwError(() => new RetryAfterTooLongError(error.retryAfterMs!, maxRetryAfter, error));
+      }
+      return timer(feedRetryDelay(error, attempt, base, max), scheduler);
+    },
   });
 }
 
@@ -255,7 +265,7 @@ function startAtListTimestamp<T>(feed: FeedContext<T>, cursor: FeedCursor): Obse
 export function watch<C extends t.Mixed | undefined>(collection: Collection<C>, options: WatchOptions = {}): Observable<Change<RecordOf<C>>> {
   return defer(() => {
     checkOptions(options);
-    const { interval, maxRetries, retryDelay, maxRetryDelay } = { ...WATCH_DEFAULTS, ...withoutUndefined(options) };
+    const { interval, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter } = { ...WATCH_DEFAULTS, ...withoutUndefined(options) };
     const { scheduler, filters, limit } = options;
     const executor = collection.scope.executor;
     const feed: FeedContext<RecordOf<C>> = {
@@ -270,7 +280,7 @@ export function watch<C extends t.Mixed | undefined>(collection: Collection<C>, 
     };
     const cursor = new FeedCursor(options.since === undefined ? undefined : unquote(String(options.since)));
     const guarded = <X>(source: Observable<X>) =>
-      source.pipe(afterBackoff(executor.notices, scheduler), retryTransientFeed(maxRetries, retryDelay, maxRetryDelay, scheduler));
+      source.pipe(afterBackoff(executor.notices, scheduler), retryTransientFeed(maxRetries, retryDelay, maxRetryDelay, maxRetryAfter, scheduler));
 
     const polls = guarded(poll(feed, cursor));
     const start = options.since === undefined ? guarded(startAtListTimestamp(feed, cursor)) : polls;

@@ -10,6 +10,7 @@ import type { KintoRequest, QueryValue } from "../http/request";
 import type { KintoResponse } from "../http/transport";
 import type { Executor } from "../resources/context";
 import type { Resolved, ResourceOptions } from "../resources/options";
+import { list } from "../resources/codecs";
 
 /** One page of a list. */
 export interface Page<T> {
@@ -129,7 +130,7 @@ export function pages<T>(
   max = 1,
 ): Observable<Page<T>> {
   if (!(max >= 1)) throw new InvalidArgumentError(`pages must be at least 1, got ${max}`);
-  const codec = t.type({ data: t.array(item) });
+  const codec = list(item as t.Type<T, unknown, unknown>);
   const fetchPage = (request: KintoRequest): Observable<Page<T>> =>
     executor.execute(request, options).pipe(map((response) => toPage(response)));
   const toPage = (response: KintoResponse): Page<T> => {

@@ -5,7 +5,7 @@
 import * as t from "io-ts";
 import { defer, mergeMap, take, throwError, timer } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { Collection, KintoHttpError, NetworkError, Notices, PayloadValidationError, type Bucket, type KintoRequest, type KintoResponse } from "../../src";
+import { Collection, KintoHttpError, NetworkError, Notices, PayloadValidationError, RetryAfterTooLongError, type Bucket, type KintoRequest, type KintoResponse } from "../../src";
 import type { Executor } from "../../src/resources/context";
 import { decodeChanges, FeedCursor, feedRetryDelay, watch, type WatchOptions } from "../../src/streams/feed";
 
@@ -139,6 +139,19 @@ describe("feed retries (virtual time)", () => {
   it("honours a Retry-After instead of its own delay", () => {
     expect(feedRetryDelay(new KintoHttpError(503, summary, {}, 7000), 1, 10, 40)).toBe(7000);
     expect([1, 2, 3, 4, 9].map((n) => feedRetryDelay(down, n, 10, 40))).toEqual([10, 20, 40, 40, 40]);
+  });
+
+  it("ends with RetryAfterTooLongError instead of sleeping past maxRetryAfter", () => {
+    const scheduler = newScheduler();
+    const dayLong = new KintoHttpError(503, summary, {}, 86_400_000);
+    const { collection, calls } = fakeExecutor(scheduler, [dayLong]);
+    let failure: unknown;
+    scheduler.run(() => {
+      watch(collection, { since: 1, maxRetryAfter: 60_000 }).subscribe({ error: (e) => (failure = e) });
+    });
+    expect(calls).toHaveLength(1);
+    expect(failure).toBeInstanceOf(RetryAfterTooLongError);
+    expect((failure as RetryAfterTooLongError).delayMs).toBe(86_400_000);
   });
 
   it("errors after `maxRetries` consecutive failures", () => {
