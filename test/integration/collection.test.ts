@@ -5,7 +5,7 @@
  * collection-extras.test.ts.
  */
 import { firstValueFrom, lastValueFrom } from "rxjs";
-import { allRecords, KintoHttpError, type Collection } from "../../src";
+import { allRecords, InvalidArgumentError, KintoHttpError, type Collection } from "../../src";
 import { raw, testClient, uniqueName } from "../helpers";
 
 const BUCKET = uniqueName("coll");
@@ -120,6 +120,13 @@ describe("records CRUD", () => {
     const deleted = await firstValueFrom(coll.deleteRecord(data, { safe: true }));
     expect(deleted.data).toMatchObject({ id: "d1", deleted: true });
     expect((await raw("GET", `${base("crud")}/records/d1`)).status).toBe(404);
+  });
+
+  it("deleteRecord: safe without any last_modified is refused before sending, as in kinto-http.js", async () => {
+    await firstValueFrom(coll.createRecord({ id: "d2" }));
+    await expect(firstValueFrom(coll.deleteRecord("d2", { safe: true }))).rejects.toThrow(InvalidArgumentError);
+    await expect(firstValueFrom(coll.deleteRecord("d2", { safe: true }))).rejects.toThrow("requires a last_modified");
+    expect((await raw("GET", `${base("crud")}/records/d2`)).status).toBe(200);
   });
 
   it("deleteRecords with filters deletes only the matching records", async () => {
