@@ -23,7 +23,10 @@ export interface AttachmentOptions extends ResourceOptions {
   readonly permissions?: Partial<Permissions>;
 }
 
-/** A file decoded from a data URL. */
+/**
+ * A file decoded from a data URL.
+ * @inline
+ */
 export interface DataUrlFile {
   /** The file's bytes. */
   readonly bytes: Uint8Array;
@@ -75,7 +78,21 @@ function randomId(): string {
 
 /** What kinto-attachment answers to an upload: the attachment's metadata. */
 export const AttachmentMetadata = t.intersection(
-  [t.type({ filename: t.string, location: t.string, hash: t.string, mimetype: t.string, size: t.number }), t.UnknownRecord],
+  [
+    t.type({
+      /** The file's name. */
+      filename: t.string,
+      /** The URL the file is served from. */
+      location: t.string,
+      /** The file's hash. */
+      hash: t.string,
+      /** The file's media type. */
+      mimetype: t.string,
+      /** The file's size, in bytes. */
+      size: t.number,
+    }),
+    t.UnknownRecord,
+  ],
   "AttachmentMetadata",
 );
 /** What kinto-attachment answers to an upload. */

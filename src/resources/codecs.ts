@@ -170,9 +170,27 @@ export type HistoryEntry = t.TypeOf<typeof HistoryEntry>;
 /** An entry of the permissions endpoint. */
 export const PermissionEntry = t.intersection(
   [
-    t.type({ resource_name: t.string, uri: t.string, permissions: t.array(t.string) }),
+    t.type({
+      /** The resource's kind (`root`, `bucket`, `collection`, `group`, `record`...). */
+      resource_name: t.string,
+      /** The resource's path (e.g. `/buckets/b/collections/c`). */
+      uri: t.string,
+      /** The permissions the user has on it (e.g. `read`, `write`, `record:create`). */
+      permissions: t.array(t.string),
+    }),
     // The root entry (`uri: "/"`, `bucket:create`...) has no id.
-    t.partial({ id: t.string, bucket_id: t.string, collection_id: t.string, record_id: t.string, group_id: t.string }),
+    t.partial({
+      /** The resource's id (absent for the root entry). */
+      id: t.string,
+      /** Id of the resource's bucket. */
+      bucket_id: t.string,
+      /** Id of the resource's collection. */
+      collection_id: t.string,
+      /** Id of the record. */
+      record_id: t.string,
+      /** Id of the group. */
+      group_id: t.string,
+    }),
   ],
   "PermissionEntry",
 );

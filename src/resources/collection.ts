@@ -173,7 +173,7 @@ export class Collection<C extends t.Mixed | undefined = undefined> {
 
   /**
    * A live feed of changes (created, updated and deleted records), polled with `_since`.
-   * See {@link watch}.
+   * See `watch` (streams/feed).
    */
   watchRecords(options: WatchOptions = {}): Observable<Change<RecordOf<C>>> {
     return watch(this, options);
@@ -181,7 +181,7 @@ export class Collection<C extends t.Mixed | undefined = undefined> {
 
   /**
    * Uploads records from an Observable, an Iterable or an AsyncIterable through `/batch`, with at
-   * most `concurrency` batches in flight. See {@link upload}.
+   * most `concurrency` batches in flight. See `upload` (streams/upload).
    */
   uploadRecords(source: UploadSource, options: UploadOptions = {}): Observable<UploadEvent> {
     return upload(this, source, options);

@@ -17,7 +17,7 @@ import { paths } from "../resources/paths";
 import type { ResourceOptions } from "../resources/options";
 import { records, type Page } from "./pages";
 
-/** Thrown by {@link snapshot} when the history does not go back to the collection's creation. */
+/** Thrown by `listRecords({at})` when the history does not go back to the collection's creation. */
 export class IncompleteHistoryError extends InvalidArgumentError {}
 
 /**

@@ -65,9 +65,32 @@ export interface UploadProgress {
  * - `failed`: any other 4xx inside the batch (400 invalid record, 403...). Never replayed.
  */
 export type RecordResult =
-  | { readonly status: "created" | "updated"; readonly id: string; readonly record: KintoObject }
-  | { readonly status: "conflict"; readonly id: string; readonly existing: unknown; readonly error: KintoHttpError }
-  | { readonly status: "failed"; readonly id: string; readonly error: KintoHttpError };
+  | {
+      /** The record was written. */
+      readonly status: "created" | "updated";
+      /** The record's id. */
+      readonly id: string;
+      /** The record as the server holds it. */
+      readonly record: KintoObject;
+    }
+  | {
+      /** The server holds another version of the record (412). */
+      readonly status: "conflict";
+      /** The record's id. */
+      readonly id: string;
+      /** The record the server holds, from the 412 body. */
+      readonly existing: unknown;
+      /** The 412 error. */
+      readonly error: KintoHttpError;
+    }
+  | {
+      /** The server refused the record. */
+      readonly status: "failed";
+      /** The record's id. */
+      readonly id: string;
+      /** The server's error. */
+      readonly error: KintoHttpError;
+    };
 
 /**
  * What an upload emits, per chunk (`chunk` is the chunk's number, in pull order):
@@ -76,8 +99,26 @@ export type RecordResult =
  * Chunks answer in any order when `concurrency > 1`.
  */
 export type UploadEvent =
-  | { readonly type: "sent"; readonly chunk: number; readonly ids: readonly string[]; readonly progress: UploadProgress }
-  | { readonly type: "chunk"; readonly chunk: number; readonly results: readonly RecordResult[]; readonly progress: UploadProgress };
+  | {
+      /** The chunk's `/batch` request is on its way. */
+      readonly type: "sent";
+      /** The chunk's number, in pull order (from 0). */
+      readonly chunk: number;
+      /** The ids of the chunk's records, in order. */
+      readonly ids: readonly string[];
+      /** The upload's counters after this event. */
+      readonly progress: UploadProgress;
+    }
+  | {
+      /** The server answered the chunk. */
+      readonly type: "chunk";
+      /** The chunk's number, in pull order (from 0). */
+      readonly chunk: number;
+      /** One result per record, in the chunk's order. */
+      readonly results: readonly RecordResult[];
+      /** The upload's counters after this event. */
+      readonly progress: UploadProgress;
+    };
 
 /**
  * The server rolled back a whole `/batch` transaction: an item answered 409 or 5xx inside a 200
