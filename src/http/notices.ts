@@ -33,6 +33,8 @@ export interface EventEmitterLike {
   on<K extends keyof NoticeEventMap>(event: K, listener: (payload: NoticeEventMap[K]) => void): unknown;
 }
 
+const NO_LISTENERS: readonly ((payload: never) => void)[] = [];
+
 /** The emitter a client creates when its options give none: `on`, `off` and `emit`, synchronous. */
 export class NoticeEmitter implements EventEmitterLike {
   private readonly listeners = new Map<string, ((payload: never) => void)[]>();
@@ -51,7 +53,7 @@ export class NoticeEmitter implements EventEmitterLike {
 
   /** Calls the listeners of `event` in order; returns whether there was any. */
   emit(event: string, payload: unknown): boolean {
-    const listeners = this.listeners.get(event) ?? [];
+    const listeners = this.listeners.get(event) ?? NO_LISTENERS;
     for (const listener of listeners) (listener as (payload: unknown) => void)(payload);
     return listeners.length > 0;
   }
@@ -78,7 +80,9 @@ export class Notices {
 
   /** Reads the notices of one response. */
   observe(headers: Headers): void {
-    const backoffMs = parseRetryAfter(headers.get("Backoff"));
+    // Most responses carry none of the three headers: nothing is parsed then.
+    const backoff = headers.get("Backoff");
+    const backoffMs = backoff === null ? undefined : parseRetryAfter(backoff);
     const release = backoffMs === undefined ? 0 : this.now() + backoffMs;
     if (release !== 0 || this.backoff$.value !== 0) this.backoff$.next(release);
     this.events?.emit("backoff", release);
@@ -89,7 +93,8 @@ export class Notices {
       this.events?.emit("deprecated", alert);
     }
 
-    const retryMs = parseRetryAfter(headers.get("Retry-After"));
+    const retryAfter = headers.get("Retry-After");
+    const retryMs = retryAfter === null ? undefined : parseRetryAfter(retryAfter);
     if (retryMs !== undefined) {
       const at = this.now() + retryMs;
       this.retryAfter$.next(at);

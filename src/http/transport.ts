@@ -13,7 +13,7 @@ import {
   type KintoErrorBody,
   type RequestSummary,
 } from "./errors";
-import { describe, isIdempotent, queryString, type KintoRequest } from "./request";
+import { isIdempotent, queryString, type KintoRequest } from "./request";
 import { parseRetryAfter } from "./retry-after";
 
 /** The fetch function the transport calls (the global one, cross-fetch's, or a test's). */
@@ -35,7 +35,10 @@ export interface TransportConfig {
   readonly remote: string;
   /** fetch implementation. */
   readonly fetch: FetchLike;
-  /** Headers sent with every request (read at send time, so `setHeaders` applies to later sends). */
+  /**
+   * Headers sent with every request (read at send time, so `setHeaders` applies to later sends).
+   * Changed by returning a new object, never by mutating the returned one: merges are cached by its identity.
+   */
   readonly headers: () => Readonly<Record<string, string>>;
   /** CORS mode. */
   readonly requestMode?: RequestMode;
@@ -56,10 +59,10 @@ const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
  */
 export function send(config: TransportConfig, request: KintoRequest, timeout?: number | null): Observable<KintoResponse> {
   return new Observable<KintoResponse>((subscriber) => {
-    const summary = describe(request);
-    const form = isFormData(request.body);
-    const headers = requestHeaders(config, request, form);
-    const invalid = invalidHeader(headers);
+    const query = queryString(request.query);
+    const summary: RequestSummary = { method: request.method, path: request.path + query };
+    const form = request.body !== undefined && isFormData(request.body);
+    const { headers, invalid } = requestHeaders(config, request, form);
     if (invalid) {
       // Refused before sending; the value is never echoed (fetch's own error would quote it).
       subscriber.error(new InvalidArgumentError(`Invalid HTTP header ${JSON.stringify(invalid)} on ${summary.method} ${summary.path}.`));
@@ -79,36 +82,42 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
       headers,
       body: request.body === undefined ? undefined : form ? (request.body as FormData) : JSON.stringify(request.body),
       signal: controller.signal,
-      // Redirects are followed by fetchSameOrigin, never by fetch: see there.
+      // Redirects are followed by followRedirects, never by fetch: see there.
       redirect: "manual",
     };
     if (config.requestMode) init.mode = config.requestMode;
-    const url = config.remote + request.path + queryString(request.query);
+    const url = config.remote + request.path + query;
     let answered = false;
     // Once settled, the teardown has nothing to abort: aborting a finished fetch costs more than
     // the rest of the client's work on a small request.
     let settled = false;
 
-    fetchSameOrigin(config, url, init, summary)
-      .then(async (response) => {
-        answered = true;
-        observeHeaders(config, response.headers);
-        return readResponse(response, request, summary);
-      })
-      .then(
-        (value) => {
-          settled = true;
-          if (timer !== undefined) clearTimeout(timer);
-          subscriber.next(value);
-          subscriber.complete();
-        },
-        (error: unknown) => {
-          if (timer !== undefined) clearTimeout(timer);
-          if (controller.signal.aborted) return; // unsubscribed or timed out: already reported
-          settled = true;
-          subscriber.error(toKintoError(error, request, summary, answered, Object.values(headers)));
-        },
-      );
+    // One async function for the whole exchange: every extra promise between fetch and the
+    // subscriber is a microtask and an allocation on each request.
+    const exchange = async (): Promise<KintoResponse> => {
+      // A fetch that throws instead of rejecting is handled like a rejection (this is an async function).
+      const first = await config.fetch(url, init);
+      const response = isRedirect(first) ? await followRedirects(config, url, init, summary, first) : first;
+      answered = true;
+      observeHeaders(config, response.headers);
+      const { status, headers: responseHeaders } = response;
+      const text = request.method === "HEAD" || status === 204 || status === 304 ? "" : await response.text();
+      return toResponse(status, responseHeaders, text, summary);
+    };
+    exchange().then(
+      (value) => {
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        subscriber.next(value);
+        subscriber.complete();
+      },
+      (error: unknown) => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (controller.signal.aborted) return; // unsubscribed or timed out: already reported
+        settled = true;
+        subscriber.error(toKintoError(error, request, summary, answered, Object.values(headers)));
+      },
+    );
 
     return () => {
       if (timer !== undefined) clearTimeout(timer);
@@ -121,24 +130,25 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
 /**
- * fetch with `redirect: "manual"`, following redirects only within the remote's origin. Not every
- * fetch drops `Authorization` on a redirect to another origin (cross-fetch's node-fetch keeps it
- * when only the port differs), so a redirect elsewhere is refused with a {@link KintoHttpError}
- * naming the target's origin, before anything is sent there. A browser hides the target of a
- * redirect (`opaqueredirect`); there the request is sent again with `redirect: "follow"`, since a
- * browser's fetch drops `Authorization` on a cross-origin redirect itself.
+ * What fetch (called with `redirect: "manual"`) answered, redirects followed only within the
+ * remote's origin. Not every fetch drops `Authorization` on a redirect to another origin
+ * (cross-fetch's node-fetch keeps it when only the port differs), so a redirect elsewhere is
+ * refused with a {@link KintoHttpError} naming the target's origin, before anything is sent there.
+ * A browser hides the target of a redirect (`opaqueredirect`); there the request is sent again with
+ * `redirect: "follow"`, since a browser's fetch drops `Authorization` on a cross-origin redirect itself.
+ * @param first the answer to `url` (a redirect or not: see {@link isRedirect})
  */
-async function fetchSameOrigin(config: TransportConfig, url: string, init: RequestInit, summary: RequestSummary): Promise<Response> {
-  const origin = new URL(config.remote).origin;
+async function followRedirects(config: TransportConfig, url: string, init: RequestInit, summary: RequestSummary, first: Response): Promise<Response> {
   let current = url;
   let options = init;
+  let response = first;
   for (let hops = 0; ; hops++) {
-    // A fetch that throws instead of rejecting is handled like a rejection.
-    const response = await new Promise<Response>((resolve) => resolve(config.fetch(current, options)));
     if (response.type === "opaqueredirect") return config.fetch(current, { ...options, redirect: "follow" });
     const location = REDIRECTS.has(response.status) ? response.headers.get("Location") : null;
     if (location === null) return response;
-    void Promise.resolve().then(() => response.arrayBuffer()).catch(() => undefined); // frees the connection
+    const answered = response;
+    void Promise.resolve().then(() => answered.arrayBuffer()).catch(() => undefined); // frees the connection
+    const origin = new URL(config.remote).origin;
     const target = new URL(location, current);
     if (target.origin !== origin || hops >= MAX_REDIRECTS) {
       const why = hops >= MAX_REDIRECTS ? `more than ${MAX_REDIRECTS} redirects` : `redirect to another origin (${target.origin}) refused`;
@@ -148,7 +158,14 @@ async function fetchSameOrigin(config: TransportConfig, url: string, init: Reque
     const toGet = response.status === 303 ? options.method !== "HEAD" : (response.status === 301 || response.status === 302) && options.method === "POST";
     if (toGet) options = { ...options, method: "GET", body: undefined, headers: withoutContentType(options.headers as Record<string, string>) };
     current = target.href;
+    // A fetch that throws instead of rejecting is handled like a rejection (this is an async function).
+    response = await config.fetch(current, options);
   }
+}
+
+/** Whether `response` is, or may be, a redirect for {@link followRedirects} to follow. */
+function isRedirect(response: Response): boolean {
+  return response.type === "opaqueredirect" || REDIRECTS.has(response.status);
 }
 
 function withoutContentType(headers: Record<string, string>): Record<string, string> {
@@ -159,24 +176,54 @@ function isFormData(body: unknown): boolean {
   return typeof FormData !== "undefined" && body instanceof FormData;
 }
 
+/** The default and client headers merged, with the name of the first invalid one. */
+interface MergedHeaders {
+  readonly headers: Record<string, string>;
+  readonly names: Map<string, string>;
+  readonly invalid: string | undefined;
+}
+
+/** Merges of the client's headers, by identity of its headers object (replaced, never mutated, by `setHeaders`). */
+const clientMerges = new WeakMap<object, MergedHeaders>();
+
 /**
  * Merged headers, names compared case-insensitively (a later `authorization` replaces an earlier
  * `Authorization` instead of being sent along with it); a FormData body gets no Content-Type, fetch
- * sets multipart's with its boundary.
+ * sets multipart's with its boundary. Also returns the name of the first header fetch would refuse.
  */
-function requestHeaders(config: TransportConfig, request: KintoRequest, form: boolean): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const names = new Map<string, string>();
-  for (const source of [DEFAULT_HEADERS, config.headers(), request.headers ?? {}]) {
-    for (const [name, value] of Object.entries(source)) {
-      const previous = names.get(name.toLowerCase());
-      if (previous !== undefined) delete headers[previous];
-      names.set(name.toLowerCase(), name);
-      headers[name] = value;
-    }
+function requestHeaders(config: TransportConfig, request: KintoRequest, form: boolean): { headers: Record<string, string>; invalid: string | undefined } {
+  const client = config.headers();
+  let base = clientMerges.get(client);
+  if (base === undefined) {
+    const headers: Record<string, string> = {};
+    const names = new Map<string, string>();
+    mergeInto(headers, names, DEFAULT_HEADERS);
+    mergeInto(headers, names, client);
+    base = { headers, names, invalid: invalidHeader(headers) };
+    clientMerges.set(client, base);
   }
+  // The common case: no header of the call's own, no FormData; a copy, so that fetch gets an object of its own.
+  if (!form && isEmpty(request.headers)) return { headers: { ...base.headers }, invalid: base.invalid };
+  const headers = { ...base.headers };
+  const names = new Map(base.names);
+  if (request.headers) mergeInto(headers, names, request.headers);
   if (form && names.has("content-type")) delete headers[names.get("content-type")!];
-  return headers;
+  return { headers, invalid: invalidHeader(headers) };
+}
+
+function mergeInto(headers: Record<string, string>, names: Map<string, string>, source: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(source)) {
+    const previous = names.get(name.toLowerCase());
+    if (previous !== undefined) delete headers[previous];
+    names.set(name.toLowerCase(), name);
+    headers[name] = value;
+  }
+}
+
+function isEmpty(headers: Readonly<Record<string, string>> | undefined): boolean {
+  if (headers === undefined) return true;
+  for (const name in headers) if (Object.prototype.hasOwnProperty.call(headers, name)) return false;
+  return true;
 }
 
 const TOKEN = /^[!#$%&'*+.^`|~\w-]+$/;
@@ -203,9 +250,8 @@ function observeHeaders(config: TransportConfig, headers: Headers): void {
   }
 }
 
-async function readResponse(response: Response, request: KintoRequest, summary: RequestSummary): Promise<KintoResponse> {
-  const { status, headers } = response;
-  const text = request.method === "HEAD" || status === 204 || status === 304 ? "" : await response.text();
+/** The response of a body read as `text` (empty for HEAD, 204 and 304); an HTTP error is thrown. */
+function toResponse(status: number, headers: Headers, text: string, summary: RequestSummary): KintoResponse {
   if (status >= 400) {
     throw new KintoHttpError(status, summary, errorBody(text), parseRetryAfter(headers.get("Retry-After")));
   }

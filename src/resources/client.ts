@@ -154,26 +154,34 @@ export class KintoClient implements Executor {
    * collections use. Cold: nothing is sent until subscribed. @internal
    */
   execute(request: KintoRequest, options: Resolved, flags: ExecuteFlags = {}): Observable<KintoResponse> {
+    // Only the links a request needs are built: most requests neither wait for a Backoff, nor
+    // retry, nor settle a retried write, and each link costs every request a subscriber or two.
+    const attempt = flags.waitBackoff
+      ? defer(() => {
+          const wait = this.notices.backoffRemaining();
+          const once = send(this.transport, request, options.timeout);
+          return wait > 0 ? timer(wait).pipe(switchMap(() => once)) : once;
+        })
+      : send(this.transport, request, options.timeout);
+    const settle = flags.settleRetried;
+    if (!settle) return this.retried(attempt, request, options);
     return defer(() => {
       let uncertain = false; // an attempt failed in a way that may have been applied
-      const attempt = defer(() => {
-        const wait = flags.waitBackoff ? this.notices.backoffRemaining() : 0;
-        const once = send(this.transport, request, options.timeout);
-        return wait > 0 ? timer(wait).pipe(switchMap(() => once)) : once;
-      }).pipe(tap({ error: (error: unknown) => (uncertain ||= mayHaveBeenApplied(error)) }));
-      const sent = attempt.pipe(
-        retryTransient(isIdempotent(request), { ...this.retryPolicy, count: options.retry, acquire: this.acquire }),
-        tap(() => this.retryBudget?.release()),
-      );
-      const settle = flags.settleRetried;
-      if (!settle) return sent;
-      return sent.pipe(
+      const watched = attempt.pipe(tap({ error: (error: unknown) => (uncertain ||= mayHaveBeenApplied(error)) }));
+      return this.retried(watched, request, options).pipe(
         catchError((error: unknown) => {
           const settled = uncertain ? settle(error) : undefined;
           return settled ? of(settled) : throwError(() => error);
         }),
       );
     });
+  }
+
+  /** `attempt` retried as `options.retry` says (RxJS's retry is no link at all for 0), the budget refilled on success. */
+  private retried(attempt: Observable<KintoResponse>, request: KintoRequest, options: Resolved): Observable<KintoResponse> {
+    const sent = options.retry <= 0 ? attempt : attempt.pipe(retryTransient(isIdempotent(request), { ...this.retryPolicy, count: options.retry, acquire: this.acquire }));
+    const budget = this.retryBudget;
+    return budget ? sent.pipe(tap(() => budget.release())) : sent;
   }
 
   /** The policy's own `acquire` (if any), then the shared budget (if any). */

@@ -11,7 +11,7 @@ import { listQuery, pages, unquote, type ListOptions, type Page } from "../strea
 import { envelope, KintoObject, list, Permissions, Tombstone, type Envelope } from "./codecs";
 import type { ExecuteFlags, Executor } from "./context";
 import { sameRecord } from "../streams/upload";
-import { cascade, safeHeaders, type Resolved, type ResourceOptions } from "./options";
+import { cascadeLevels, safeHeaders, type Resolved, type ResourceOptions } from "./options";
 
 /** Options of singular reads: fields selection and extra query parameters. */
 export interface ReadOptions extends ResourceOptions {
@@ -47,7 +47,7 @@ export interface Scope {
 
 /** Resolves the cascade of `scope` with the call's own options. */
 export function resolve(scope: Scope, options?: ResourceOptions): Resolved {
-  return cascade(...scope.levels, options);
+  return cascadeLevels(scope.levels, options);
 }
 
 /** Executes `request` and decodes its JSON body with `codec`. */
@@ -60,7 +60,9 @@ export function fetchJson<A>(
   flags?: ExecuteFlags,
 ): Observable<A> {
   const resolved = resolve(scope, options);
-  const withHeaders: KintoRequest = { ...request, headers: { ...resolved.headers, ...request.headers } };
+  // `resolved.headers` is a fresh object of this call: shared as is when the request adds none.
+  const headers = request.headers === undefined ? resolved.headers : { ...resolved.headers, ...request.headers };
+  const withHeaders: KintoRequest = { ...request, headers };
   return scope.executor.execute(withHeaders, resolved, flags).pipe(map((response) => decodeWith(codec, response.json, context)));
 }
 
@@ -71,8 +73,12 @@ export function getObject<A>(
   codec: t.Type<A, unknown, unknown>,
   options: ReadOptions = {},
 ): Observable<Envelope<A>> {
-  const query: Record<string, QueryValue> = { ...options.query };
-  if (options.fields) query._fields = options.fields;
+  // No query object at all for a plain read (the transport then has nothing to serialize).
+  let query: Record<string, QueryValue> | undefined;
+  if (options.query || options.fields) {
+    query = { ...options.query };
+    if (options.fields) query._fields = options.fields;
+  }
   return fetchJson(scope, { method: "GET", path, query }, options, envelope(codec) as t.Type<Envelope<A>, unknown, unknown>, path);
 }
 

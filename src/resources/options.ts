@@ -36,11 +36,20 @@ export interface Resolved {
 
 /** Resolves the cascade; later levels win, `undefined` fields inherit. */
 export function cascade(...levels: (ResourceOptions | undefined)[]): Resolved {
+  return cascadeLevels(levels);
+}
+
+/**
+ * {@link cascade} of `levels` then `last`, without building an array of them (it runs on every
+ * request). The headers are always a new object of the caller's.
+ */
+export function cascadeLevels(levels: readonly (ResourceOptions | undefined)[], last?: ResourceOptions): Resolved {
   let headers: Record<string, string> = {};
   let safe = false;
   let retry = 0;
   let timeout: number | null = null;
-  for (const level of levels) {
+  for (let i = 0; i <= levels.length; i++) {
+    const level = i < levels.length ? levels[i] : last;
     if (!level) continue;
     if (level.headers) headers = { ...headers, ...level.headers };
     if (level.safe !== undefined) safe = level.safe;
