@@ -4,6 +4,7 @@
  */
 export { KintoClient, type KintoClientOptions, type ServerInfoOptions, type CreateBucketOptions } from "./resources/client";
 export { Bucket, type CreateOptions, type PermissionsOptions } from "./resources/bucket";
+export { Resource } from "./resources/resource";
 export { Collection, type RecordOf, type ListRecordsOptions } from "./resources/collection";
 export type { ReadOptions, WriteOptions, DeleteOptions } from "./resources/operations";
 export type { ResourceOptions, CollectionOptions } from "./resources/options";

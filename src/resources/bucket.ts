@@ -2,10 +2,10 @@
  * A bucket: its data and permissions, its collections, groups and history.
  */
 import type * as t from "io-ts";
-import { defer, map, type Observable } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import type { Page, ListOptions } from "../streams/pages";
 import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
-import { Group, HistoryEntry, KintoObject, type Envelope, type Permissions, type Tombstone } from "./codecs";
+import { Group, HistoryEntry, KintoObject, type Envelope, type Tombstone } from "./codecs";
 import { Collection } from "./collection";
 import type { Executor } from "./context";
 import {
@@ -14,9 +14,7 @@ import {
   deleteObject,
   getListTimestamp,
   getObject,
-  getObjectPermissions,
   listObjects,
-  patchPermissions,
   requireObject,
   updateObject,
   type DeleteOptions,
@@ -26,6 +24,7 @@ import {
 } from "./operations";
 import type { CollectionOptions, ResourceOptions } from "./options";
 import { paths, segment } from "./paths";
+import { Resource } from "./resource";
 
 /** Options of `createCollection` and `createGroup`. */
 export interface CreateOptions extends WriteOptions {
@@ -33,13 +32,12 @@ export interface CreateOptions extends WriteOptions {
   readonly data?: Record<string, unknown>;
 }
 
-/** Options of `setPermissions`, `addPermissions`, `removePermissions`. */
-export type PermissionsOptions = DeleteOptions;
+export type { PermissionsOptions } from "./resource";
 
 /** A Kinto bucket. Creating this object sends nothing. */
-export class Bucket {
+export class Bucket extends Resource {
   /** @internal */
-  readonly scope: Scope;
+  override readonly scope: Scope;
 
   /**
    * @param client the client
@@ -49,55 +47,20 @@ export class Bucket {
   constructor(
     readonly client: Executor,
     /** The bucket id. */
-    readonly name: string,
+    override readonly name: string,
     levels: readonly (ResourceOptions | undefined)[],
   ) {
+    super();
     this.scope = { executor: client, levels };
   }
 
-  private get path(): string {
+  protected override get path(): string {
     return paths.bucket(this.name);
   }
 
   /** A collection of this bucket (no request is sent); pass `codec` for typed records. */
   collection<C extends t.Mixed | undefined = undefined>(name: string, options: CollectionOptions<C> = {}): Collection<C> {
     return new Collection<C>(this, name, options);
-  }
-
-  /** The bucket's data. */
-  getData(options?: ReadOptions): Observable<KintoObject> {
-    return defer(() => getObject(this.scope, this.path, KintoObject, options)).pipe(map((e) => e.data));
-  }
-
-  /** Replaces (or with `patch`, merges) the bucket's data. */
-  setData(data: Record<string, unknown>, options: WriteOptions = {}): Observable<Envelope<KintoObject>> {
-    return defer(() => {
-      requireObject(data, "data");
-      return updateObject(this.scope, this.path, { ...data, id: this.name }, KintoObject, options);
-    });
-  }
-
-  /** The bucket's permissions. */
-  getPermissions(options?: ResourceOptions): Observable<Permissions> {
-    return defer(() => getObjectPermissions(this.scope, this.path, options));
-  }
-
-  /** Replaces the bucket's permissions (the data stays). */
-  setPermissions(permissions: Partial<Permissions>, options: PermissionsOptions = {}): Observable<Envelope<KintoObject>> {
-    return defer(() => {
-      requireObject(permissions, "permissions");
-      return updateObject(this.scope, this.path, undefined, KintoObject, { ...options, permissions });
-    });
-  }
-
-  /** Adds principals to the bucket's permissions (JSON-Patch); others stay. */
-  addPermissions(permissions: Partial<Permissions>, options?: PermissionsOptions): Observable<Envelope<KintoObject>> {
-    return defer(() => patchPermissions(this.scope, this.path, permissions, "add", options));
-  }
-
-  /** Removes principals from the bucket's permissions (JSON-Patch); others stay. */
-  removePermissions(permissions: Partial<Permissions>, options?: PermissionsOptions): Observable<Envelope<KintoObject>> {
-    return defer(() => patchPermissions(this.scope, this.path, permissions, "remove", options));
   }
 
   /** Creates a collection; without an id the server generates one. */

@@ -2,7 +2,7 @@
  * A collection: its data and permissions, and its records (typed by an optional io-ts codec).
  */
 import * as t from "io-ts";
-import { defer, map, type Observable } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../http/errors";
 import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
 import { watch, type WatchOptions, type Change } from "../streams/feed";
@@ -11,7 +11,7 @@ import { upload, type UploadOptions, type UploadEvent, type UploadSource } from 
 import type { ListOptions, Page } from "../streams/pages";
 import type { Bucket } from "./bucket";
 import { idOf } from "./bucket";
-import { KintoObject, KintoObjectMeta, type Envelope, type Permissions, type Tombstone } from "./codecs";
+import { KintoObject, KintoObjectMeta, type Envelope, type Tombstone } from "./codecs";
 import {
   createObject,
   deleteList,
@@ -19,9 +19,7 @@ import {
   getListTimestamp,
   getListTotal,
   getObject,
-  getObjectPermissions,
   listObjects,
-  patchPermissions,
   requireObject,
   updateObject,
   type DeleteOptions,
@@ -31,7 +29,7 @@ import {
 } from "./operations";
 import type { CollectionOptions, ResourceOptions } from "./options";
 import { paths } from "./paths";
-import type { PermissionsOptions } from "./bucket";
+import { Resource } from "./resource";
 import { addAttachment, removeAttachment, type AttachmentOptions } from "./attachments";
 
 /** The record type of a collection: the codec's type with `id` and `last_modified`, or {@link KintoObject}. */
@@ -44,9 +42,9 @@ export interface ListRecordsOptions extends ListOptions {
 }
 
 /** A Kinto collection. Creating this object sends nothing. */
-export class Collection<C extends t.Mixed | undefined = undefined> {
+export class Collection<C extends t.Mixed | undefined = undefined> extends Resource {
   /** @internal */
-  readonly scope: Scope;
+  override readonly scope: Scope;
   /** The codec of one record (the user's codec with `id`/`last_modified`, or {@link KintoObject}). */
   readonly recordCodec: t.Type<RecordOf<C>, unknown, unknown>;
 
@@ -58,57 +56,22 @@ export class Collection<C extends t.Mixed | undefined = undefined> {
   constructor(
     readonly bucket: Bucket,
     /** The collection id. */
-    readonly name: string,
+    override readonly name: string,
     options: CollectionOptions<C> = {},
   ) {
+    super();
     const { codec, ...rest } = options;
     this.scope = { executor: bucket.client, levels: [...bucket.scope.levels, rest] };
     this.recordCodec = (codec ? t.intersection([KintoObjectMeta, codec]) : KintoObject) as unknown as t.Type<RecordOf<C>, unknown, unknown>;
   }
 
-  private get path(): string {
+  protected override get path(): string {
     return paths.collection(this.bucket.name, this.name);
   }
 
   /** @internal path of the records list (no argument), or of one record (an id, checked even if `undefined`). */
   recordPath(...id: [] | [id: string | undefined]): string {
     return paths.record(this.bucket.name, this.name, ...id);
-  }
-
-  /** The collection's data. */
-  getData(options?: ReadOptions): Observable<KintoObject> {
-    return defer(() => getObject(this.scope, this.path, KintoObject, options)).pipe(map((e) => e.data));
-  }
-
-  /** Replaces (or with `patch`, merges) the collection's data. */
-  setData(data: Record<string, unknown>, options: WriteOptions = {}): Observable<Envelope<KintoObject>> {
-    return defer(() => {
-      requireObject(data, "data");
-      return updateObject(this.scope, this.path, { ...data, id: this.name }, KintoObject, options);
-    });
-  }
-
-  /** The collection's permissions. */
-  getPermissions(options?: ResourceOptions): Observable<Permissions> {
-    return defer(() => getObjectPermissions(this.scope, this.path, options));
-  }
-
-  /** Replaces the collection's permissions (the data stays). */
-  setPermissions(permissions: Partial<Permissions>, options: PermissionsOptions = {}): Observable<Envelope<KintoObject>> {
-    return defer(() => {
-      requireObject(permissions, "permissions");
-      return updateObject(this.scope, this.path, undefined, KintoObject, { ...options, permissions });
-    });
-  }
-
-  /** Adds principals to the collection's permissions (JSON-Patch). */
-  addPermissions(permissions: Partial<Permissions>, options?: PermissionsOptions): Observable<Envelope<KintoObject>> {
-    return defer(() => patchPermissions(this.scope, this.path, permissions, "add", options));
-  }
-
-  /** Removes principals from the collection's permissions (JSON-Patch). */
-  removePermissions(permissions: Partial<Permissions>, options?: PermissionsOptions): Observable<Envelope<KintoObject>> {
-    return defer(() => patchPermissions(this.scope, this.path, permissions, "remove", options));
   }
 
   /**
