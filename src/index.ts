@@ -15,7 +15,7 @@ export { DEFAULT_RETRY, isTransient, retryDelay, retryTransient, type RetryPolic
 export { parseRetryAfter } from "./http/retry-after";
 export { RetryBudget, DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from "./http/budget";
 export { decode, decodeWith } from "./http/decode";
-export type { KintoRequest, HttpMethod, CallOptions } from "./http/request";
+export type { KintoRequest, HttpMethod } from "./http/request";
 export type { FetchLike, KintoResponse } from "./http/transport";
 export { records, allRecords, toAsyncIterable, type Page, type ListOptions, type FilterValue } from "./streams/pages";
 export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type Batcher } from "./streams/batch";

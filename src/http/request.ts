@@ -1,6 +1,6 @@
 /**
- * The request as an immutable value: built once, changed only through {@link withRequest},
- * never mutated on its way out.
+ * The request as an immutable value: built once, copied (never mutated) when a link of the
+ * chain needs to change it.
  */
 
 /** HTTP methods used by the Kinto protocol. */
@@ -29,25 +29,6 @@ export interface KintoRequest {
   readonly idempotent?: boolean;
 }
 
-/** Per-call transport options, cascaded client → bucket → collection → call. */
-export interface CallOptions {
-  /** Extra headers for this call, merged over the inherited ones. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** How many times a transient failure is retried (default 0). */
-  readonly retry?: number;
-  /** Timeout per attempt in ms; `null` or `undefined` means none. */
-  readonly timeout?: number | null;
-}
-
-/** Returns a copy of `request` with `changes` applied; headers are merged, not replaced. */
-export function withRequest(request: KintoRequest, changes: Partial<KintoRequest>): KintoRequest {
-  return {
-    ...request,
-    ...changes,
-    headers: { ...request.headers, ...changes.headers },
-  };
-}
-
 /** Whether `request` may be sent again without changing its effect. */
 export function isIdempotent(request: KintoRequest): boolean {
   if (request.idempotent !== undefined) return request.idempotent;
@@ -64,9 +45,4 @@ export function queryString(query: KintoRequest["query"]): string {
     parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(text)}`);
   }
   return parts.length ? `?${parts.join("&")}` : "";
-}
-
-/** Method and path (with query) of a request, for errors and logs: never headers or body. */
-export function describe(request: KintoRequest): { method: string; path: string } {
-  return { method: request.method, path: request.path + queryString(request.query) };
 }
