@@ -70,17 +70,25 @@ export async function readAll(who: Contender, c: ReturnType<typeof clients>, t: 
   expect("records read", n, expected);
 }
 
-/** Scenario 2: counts the records of the collection, streaming when the contender can. */
+/**
+ * Scenario 2: counts the records of the collection, streaming when the contender can.
+ * `onPage` is called while what the contender holds is still reachable: after each page it sees,
+ * and once at the end, before its result (the peer's array of every record) is dropped.
+ */
 export async function streamCount(who: Contender, url: string, t: Target, limit: number | undefined, onPage: () => void): Promise<number> {
   const c = clients(url);
   if (who === "kinto-rx") {
     const pages = c.rx.bucket(t.bucket).collection(t.collection).listRecords({ pages: Infinity, limit });
     // records() flattens page after page; a page is requested only once the previous one is consumed.
-    return lastValueFrom(pages.pipe(tap(onPage), records(), count()));
+    const n = await lastValueFrom(pages.pipe(tap(onPage), records(), count()));
+    onPage();
+    return n;
   }
   if (who === "peer") {
     // The peer has no streaming: pages: Infinity gathers every record first.
-    return (await c.peer.bucket(t.bucket).collection(t.collection).listRecords({ pages: Infinity, limit })).data.length;
+    const { data } = await c.peer.bucket(t.bucket).collection(t.collection).listRecords({ pages: Infinity, limit });
+    onPage();
+    return data.length;
   }
   let n = 0;
   let next: string | null = `${t.url}/buckets/${t.bucket}/collections/${t.collection}/records?_sort=-last_modified${limit ? `&_limit=${limit}` : ""}`;
@@ -90,6 +98,7 @@ export async function streamCount(who: Contender, url: string, t: Target, limit:
     onPage();
     next = headers.get("Next-Page");
   }
+  onPage();
   return n;
 }
 

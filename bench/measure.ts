@@ -1,6 +1,7 @@
 /**
  * Measuring one run: wall time, CPU time of this process, and the peak of `rss` and `heapUsed`
- * (sampled every few milliseconds and at the end, after a full GC before the start).
+ * (sampled every few milliseconds and at the end, after a full GC before the start); and, apart,
+ * the peak of live memory (sampled after a full GC each time, see {@link LiveSampler}).
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -53,6 +54,75 @@ export class MemorySampler {
   }
 }
 
+/**
+ * Memory still reachable: `heapUsed` plus `external` (ArrayBuffers and other memory held by JS
+ * objects outside the heap, such as response body chunks), read after full GCs, so that garbage
+ * not yet collected does not count. One GC is not always enough: a reading can stay up to a few MB
+ * too high (garbage V8 keeps one more cycle) and then drop. So GCs are repeated, at least 3 and at
+ * most 8, until two readings in a row agree within 16 KiB, and the lowest reading is kept: a GC
+ * never frees what is reachable, so the lowest is the closest to what is.
+ */
+export function liveBytes(): number {
+  let lowest = Infinity;
+  let previous = Infinity;
+  for (let i = 1; i <= 8; i++) {
+    collect();
+    const { heapUsed, external } = process.memoryUsage();
+    const bytes = heapUsed + external;
+    if (bytes < lowest) lowest = bytes;
+    if (i >= 3 && Math.abs(bytes - previous) <= 16384) break;
+    previous = bytes;
+  }
+  return lowest;
+}
+
+/**
+ * Samples {@link liveBytes} `everyMs` after the previous sample until stopped, and whenever
+ * `sample()` is called at a chosen point (after each HTTP response, each page, at the end). Each
+ * sample costs several full GCs, so the run is slower: time it in another run.
+ */
+export class LiveSampler {
+  /** Live bytes when the sampler was created (the baseline). */
+  readonly base: number;
+  /** Highest live bytes seen. */
+  peak: number;
+  /** How many samples were taken. */
+  count = 1;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly everyMs = 15) {
+    this.base = this.peak = liveBytes();
+    this.schedule();
+  }
+
+  /** Peak growth over the baseline, bytes. */
+  get peakGrowth(): number {
+    return this.peak - this.base;
+  }
+
+  /** Collects the garbage, then records what is left. */
+  sample(): void {
+    const bytes = liveBytes();
+    this.count++;
+    if (bytes > this.peak) this.peak = bytes;
+  }
+
+  /** Stops sampling (after a last sample). */
+  stop(): void {
+    this.sample();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  // A timeout after each sample rather than an interval: the GCs cannot take all the CPU.
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.sample();
+      if (this.timer !== undefined) this.schedule();
+    }, this.everyMs);
+  }
+}
+
 /** Runs `fn` once and measures it. */
 export async function measure(fn: () => Promise<unknown>): Promise<Sample> {
   fullGc();
@@ -75,12 +145,12 @@ export function median(values: readonly number[]): number {
 }
 
 /** Runs each contender `rounds` times, alternating them (the order rotates each round). */
-export async function alternate<K extends string>(
+export async function alternate<K extends string, S extends Sample = Sample>(
   contenders: readonly K[],
   rounds: number,
-  run: (contender: K, round: number) => Promise<Sample>,
-): Promise<Record<K, Sample[]>> {
-  const samples = Object.fromEntries(contenders.map((c) => [c, [] as Sample[]])) as Record<K, Sample[]>;
+  run: (contender: K, round: number) => Promise<S>,
+): Promise<Record<K, S[]>> {
+  const samples = Object.fromEntries(contenders.map((c) => [c, [] as S[]])) as Record<K, S[]>;
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < contenders.length; i++) {
       const contender = contenders[(i + round) % contenders.length];

@@ -22,20 +22,22 @@ export interface Row {
   readonly peakRss?: number;
   /** Peak heapUsed growth, bytes (median over rounds). */
   readonly peakHeap?: number;
+  /** Peak live memory growth (sampled after a full GC: what the program keeps reachable), bytes (median over rounds). */
+  readonly peakLive?: number;
 }
 
-const mb = (bytes?: number) => (bytes === undefined ? "" : `${(bytes / 1048576).toFixed(1)} MB`);
+const mb = (bytes?: number, digits = 1) => (bytes === undefined ? "" : `${(bytes / 1048576).toFixed(digits)} MB`);
 const ratio = (value: number, base?: number) => (base ? `${(value / base).toFixed(2)}×` : "");
 const num = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 /** The Markdown table of `rows`. */
 export function table(rows: readonly Row[]): string {
   const lines = [
-    "| Scenario | Contender | Median | vs peer | vs raw fetch | Peak RSS | Peak heap Δ |",
-    "|---|---|---:|---:|---:|---:|---:|",
+    "| Scenario | Contender | Median | vs peer | vs raw fetch | Peak RSS | Peak heap Δ | Peak live heap Δ |",
+    "|---|---|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
-    lines.push(`| ${r.scenario} | ${r.contender} | ${num(r.value)} ${r.unit} | ${ratio(r.value, r.peer)} | ${ratio(r.value, r.fetch)} | ${mb(r.peakRss)} | ${mb(r.peakHeap)} |`);
+    lines.push(`| ${r.scenario} | ${r.contender} | ${num(r.value)} ${r.unit} | ${ratio(r.value, r.peer)} | ${ratio(r.value, r.fetch)} | ${mb(r.peakRss)} | ${mb(r.peakHeap)} | ${mb(r.peakLive, 2)} |`);
   }
   return lines.join("\n");
 }
