@@ -1,0 +1,89 @@
+/**
+ * Scenario 3 on one server: every variant creates the same records through `/batch` in a
+ * collection of its own (bucket `create`), which is deleted afterwards. Each run checks the
+ * responses and the server's `Total-Records` (see `createMany`).
+ */
+import { KintoClient } from "../src";
+import { AUTH, clients, createMany, PeerClient, rawJson, type CreateVariant, type Target } from "./contenders";
+import { alternate, measure, type Sample } from "./measure";
+
+/** The variants of scenario 3, in the order they run. */
+export const CREATE_VARIANTS: readonly CreateVariant[] = ["kinto-rx upload c1", "kinto-rx upload c2", "kinto-rx upload c4", "kinto-rx batch", "peer", "fetch"];
+
+/** The clients of scenario 3, and how many `/batch` requests kinto-rx's client has sent so far. */
+export interface CreateClients {
+  /** kinto-rx's and the peer's clients (created once per server: server info stays cached). */
+  readonly clients: ReturnType<typeof clients>;
+  /** `/batch` requests sent by kinto-rx's client (first attempts and retries), when counted. */
+  readonly batchesSent?: () => number;
+}
+
+/**
+ * Clients that retry (`retry`), for a server that rolls back concurrent writes into one collection
+ * (Kinto on PostgreSQL answers 409 "Integrity constraint violated, please retry" when two
+ * transactions give records the same `last_modified`): `uploadRecords` sends such a chunk again.
+ * kinto-rx's fetch counts its `/batch` requests, so that the retries can be reported.
+ */
+export function createClients(url: string, retry = 0): CreateClients {
+  let batches = 0;
+  const fetch = (input: string, init: RequestInit) => {
+    if (init.method === "POST" && input.endsWith("/batch")) batches++;
+    return globalThis.fetch(input, init);
+  };
+  const rx = new KintoClient(url, { headers: AUTH, retry, fetch });
+  return { clients: { rx, peer: new PeerClient(url, { headers: AUTH, retry }) }, batchesSent: () => batches };
+}
+
+/** How scenario 3 runs. */
+export interface CreateRun extends CreateClients {
+  /** The server's API root. */
+  readonly url: string;
+  /** The scenario's label, for the log. */
+  readonly label: string;
+  /** Records per run. */
+  readonly records: number;
+  /** Rounds (each variant once per round, alternating). */
+  readonly rounds: number;
+  /** Progress messages. */
+  readonly log: (message: string) => void;
+}
+
+/** One run of scenario 3: its sample, and how many `/batch` requests kinto-rx sent again. */
+export type CreateSample = Sample & {
+  /** `/batch` requests of kinto-rx beyond one per chunk (0 for the peer and fetch; absent when not counted). */
+  readonly retriedBatches?: number;
+};
+
+/** Runs every variant `rounds` times; the samples by variant. */
+export async function createScenario(run: CreateRun): Promise<Record<CreateVariant, CreateSample[]>> {
+  await rawJson(`${run.url}/buckets/create`, { method: "PUT", body: "{}" });
+  let k = 0;
+  return alternate(CREATE_VARIANTS, run.rounds, async (who) => {
+    const target: Target = { url: run.url, bucket: "create", collection: `c${k++}` };
+    const collection = `${run.url}/buckets/create/collections/${target.collection}`;
+    await rawJson(collection, { method: "PUT", body: "{}" });
+    run.log(`${run.label}: ${who}`);
+    const sent = run.batchesSent;
+    const before = sent?.() ?? 0;
+    const sample = await measure(() => createMany(who, run.clients, target, run.records, 25));
+    await rawJson(collection, { method: "DELETE" });
+    if (!sent) return sample;
+    const retriedBatches = who.startsWith("kinto-rx") ? sent() - before - Math.ceil(run.records / 25) : 0;
+    if (retriedBatches > 0) run.log(`${run.label}: ${who}: ${retriedBatches} /batch requests sent again after a rollback`);
+    return { ...sample, retriedBatches };
+  });
+}
+
+/**
+ * Not measured: `records` records uploaded 4 `/batch` requests at a time, then deleted, so that
+ * every worker of a multi-process server has served requests (database connections, caches)
+ * before the first measured run.
+ */
+export async function warmUp(run: CreateClients & { readonly url: string }, records: number): Promise<void> {
+  const target: Target = { url: run.url, bucket: "create", collection: "warm-up" };
+  const collection = `${run.url}/buckets/create/collections/${target.collection}`;
+  await rawJson(`${run.url}/buckets/create`, { method: "PUT", body: "{}" });
+  await rawJson(collection, { method: "PUT", body: "{}" });
+  await createMany("kinto-rx upload c4", run.clients, target, records, 25);
+  await rawJson(collection, { method: "DELETE" });
+}
