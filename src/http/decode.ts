@@ -45,24 +45,95 @@ export function toIssues(errors: t.Errors): ValidationIssue[] {
   return [...seen.values()];
 }
 
+/** Depth past which `hasProtoKey` stops trusting that it walks a tree (JSON.parse makes trees). */
+const TREE_DEPTH = 500;
+
 /** Whether `value` holds a `__proto__` own key (JSON.parse makes them own properties) at any depth. */
 function hasProtoKey(value: unknown): boolean {
+  return typeof value === "object" && value !== null && protoInTree(value, 0);
+}
+
+/** The walk of `hasProtoKey` without a set of visited nodes (none is needed in a tree; a cycle ends at TREE_DEPTH). */
+function protoInTree(node: object, depth: number): boolean {
+  if (depth > TREE_DEPTH) return protoInGraph(node);
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      if (typeof item === "object" && item !== null && protoInTree(item, depth + 1)) return true;
+    }
+    return false;
+  }
+  // for…in, not Object.keys: no array per object. JSON objects inherit no enumerable key.
+  for (const key in node) {
+    if (key === "__proto__") return true;
+    const item: unknown = (node as Record<string, unknown>)[key];
+    if (typeof item === "object" && item !== null && protoInTree(item, depth + 1)) return true;
+  }
+  return false;
+}
+
+/** The same walk for any graph (deep or cyclic values given to `decodeWith` by hand). */
+function protoInGraph(value: object): boolean {
   const seen = new Set<object>();
-  const stack = [value];
+  const stack: unknown[] = [value];
   while (stack.length > 0) {
     const node = stack.pop();
     if (node === null || typeof node !== "object" || seen.has(node)) continue;
     seen.add(node);
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) stack.push(node[i]);
-      continue;
-    }
     for (const key of Object.keys(node)) {
-      if (key === "__proto__") return true;
+      if (key === "__proto__" && !Array.isArray(node)) return true;
       stack.push((node as Record<string, unknown>)[key]);
     }
   }
   return false;
+}
+
+/**
+ * io-ts combinators whose `decode` returns its input unchanged when its members do: for a codec made
+ * only of these, a value that passes `codec.is` decodes to itself. Left out: codecs that strip
+ * (`exact`, `strict`), tuples (they drop extra items), records (`t.record` over literal keys strips),
+ * recursion, and any custom `t.Type` (it may transform, like `DateFromISOString`).
+ */
+const IDENTITY_LEAVES = new Set([
+  "NullType", "UndefinedType", "VoidType", "UnknownType", "StringType", "NumberType", "BigIntType", "BooleanType",
+  "AnyArrayType", "AnyDictionaryType", "LiteralType", "KeyofType", "FunctionType", "NeverType", "AnyType", "ObjectType",
+]);
+const identityCodecs = new WeakMap<object, boolean>();
+
+/** Whether `codec.decode(u)` is `u` itself whenever `codec.is(u)` (see IDENTITY_LEAVES); cached per codec. */
+function decodesToItself(codec: t.Mixed): boolean {
+  let known = identityCodecs.get(codec);
+  if (known === undefined) {
+    known = structurallyIdentity(codec as unknown as Tagged);
+    identityCodecs.set(codec, known);
+  }
+  return known;
+}
+
+/** The members of a combinator that `decodesToItself` looks into. */
+interface Tagged {
+  readonly _tag?: string;
+  readonly type?: Tagged;
+  readonly types?: readonly Tagged[];
+  readonly props?: Readonly<Record<string, Tagged>>;
+}
+
+function structurallyIdentity(codec: Tagged): boolean {
+  switch (codec._tag) {
+    case "InterfaceType":
+    case "PartialType":
+      return Object.values(codec.props ?? {}).every((c) => decodesToItself(c as unknown as t.Mixed));
+    case "IntersectionType":
+    case "UnionType":
+      return (codec.types ?? []).every((c) => decodesToItself(c as unknown as t.Mixed));
+    case "ArrayType":
+    case "ReadonlyArrayType":
+    case "ReadonlyType":
+    case "RefinementType":
+      return codec.type !== undefined && decodesToItself(codec.type as unknown as t.Mixed);
+    default:
+      return codec._tag !== undefined && IDENTITY_LEAVES.has(codec._tag);
+  }
 }
 
 /** The issues naming each `__proto__` key of `value`, with its JSON path (breadth first). */
@@ -93,6 +164,11 @@ export function decodeWith<A, O>(codec: t.Type<A, O, unknown>, value: unknown, c
   // io-ts copies an object with `r[k] = u[k]` when a member codec transforms: a `__proto__` key
   // would become the copy's prototype, and a record would seem to hold fields it does not have.
   if (hasProtoKey(value)) throw new PayloadValidationError(context, protoIssues(value));
+  // The guard is several times cheaper than decode (no Either per member, no merge of intersections):
+  // when the codec cannot transform, a value it accepts is the decoded value. Decode still runs on
+  // any value it refuses, to name the JSON path of each problem, and for transforming codecs.
+  // (One difference: decode would add a missing optional key as `undefined`; the value is kept as sent.)
+  if (decodesToItself(codec as unknown as t.Mixed) && codec.is(value)) return value as A;
   const result = codec.decode(value);
   // `_tag` rather than fp-ts's isLeft: importing fp-ts/lib/Either puts 27 KiB of fp-ts in the browser bundle.
   if (result._tag === "Left") throw new PayloadValidationError(context, toIssues(result.left));
