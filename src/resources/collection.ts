@@ -28,7 +28,7 @@ import {
   type WriteOptions,
 } from "./operations";
 import type { CollectionOptions, ResourceOptions } from "./options";
-import { paths } from "./paths";
+import { paths, segment } from "./paths";
 import { Resource } from "./resource";
 import { addAttachment, removeAttachment, type AttachmentOptions } from "./attachments";
 
@@ -69,9 +69,15 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
     return paths.collection(this.bucket.name, this.name);
   }
 
+  /** The records list's path, built (and its ids checked) on first use: names never change. */
+  private listPath?: string;
+
   /** @internal path of the records list (no argument), or of one record (an id, checked even if `undefined`). */
   recordPath(...id: [] | [id: string | undefined]): string {
-    return paths.record(this.bucket.name, this.name, ...id);
+    // Built once: this runs on every record operation. Not in the constructor: a bad bucket or
+    // collection name fails the operation, when subscribed, not the call that names it.
+    const list = (this.listPath ??= paths.record(this.bucket.name, this.name));
+    return id.length === 0 ? list : `${list}/${segment(id[0], "record")}`;
   }
 
   /**

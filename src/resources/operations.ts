@@ -62,7 +62,8 @@ export function fetchJson<A>(
   const resolved = resolve(scope, options);
   // `resolved.headers` is a fresh object of this call: shared as is when the request adds none.
   const headers = request.headers === undefined ? resolved.headers : { ...resolved.headers, ...request.headers };
-  const withHeaders: KintoRequest = { ...request, headers };
+  // Field by field rather than a spread: this runs on every request.
+  const withHeaders: KintoRequest = { method: request.method, path: request.path, query: request.query, headers, body: request.body, idempotent: request.idempotent };
   return scope.executor.execute(withHeaders, resolved, flags).pipe(map((response) => decodeWith(codec, response.json, context)));
 }
 
