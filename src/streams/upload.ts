@@ -18,6 +18,7 @@ import { concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError, type KintoErrorBody } from "../http/errors";
 import { DEFAULT_RETRY, retryDelay } from "../http/retry";
+import { parseRetryAfter } from "../http/retry-after";
 import { envelope, KintoObject, type BatchResponse } from "../resources/codecs";
 import type { Collection } from "../resources/collection";
 import { cascade, safeHeaders, type ResourceOptions } from "../resources/options";
@@ -126,9 +127,9 @@ export type UploadEvent =
  * (up to `retry` times) and fail with this error when retries are exhausted.
  */
 export class TransactionAbortedError extends KintoHttpError {
-  /** @param item the sub-response that aborted the transaction */
+  /** @param item the sub-response that aborted the transaction (its `Retry-After`, if any, is honoured) */
   constructor(readonly item: BatchResponse) {
-    super(item.status, { method: "POST", path: "/batch" }, errorBody(item.body));
+    super(item.status, { method: "POST", path: "/batch" }, errorBody(item.body), parseRetryAfter(headerOf(item, "retry-after")));
   }
 }
 
@@ -178,7 +179,9 @@ export function upload(collection: Collection<any>, source: UploadSource, option
         }),
         retry({
           count: resolved.retry,
-          delay: (error: unknown, n: number) => (error instanceof TransactionAbortedError ? timer(retryDelay(error, n, DEFAULT_RETRY)) : throwError(() => error)),
+          // The item's Retry-After when it has one (capped like the transport's), else exponential.
+          delay: (error: unknown, n: number) =>
+            error instanceof TransactionAbortedError ? timer(Math.min(retryDelay(error, n, DEFAULT_RETRY), DEFAULT_RETRY.maxRetryAfter)) : throwError(() => error),
         }),
       );
 
@@ -308,6 +311,12 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
   );
+}
+
+/** A sub-response's header, by case-insensitive name. */
+function headerOf(item: BatchResponse, name: string): string | undefined {
+  for (const [key, value] of Object.entries(item.headers ?? {})) if (key.toLowerCase() === name) return value;
+  return undefined;
 }
 
 /** The Kinto error body inside a sub-response, field by field. */

@@ -3,7 +3,8 @@
  * `If-None-Match: *` / `If-Match`), so that lost responses and rolled-back transactions can be
  * played on purpose.
  */
-import { defer, lastValueFrom, of, Subject, toArray, type Observable } from "rxjs";
+import { defer, lastValueFrom, map, of, Subject, toArray, type Observable } from "rxjs";
+import { TestScheduler } from "rxjs/testing";
 import { KintoClient, TransactionAbortedError, type UploadEvent, type UploadRecord } from "../../src";
 import type { KintoRequest } from "../../src/http/request";
 import type { KintoResponse } from "../../src/http/transport";
@@ -102,6 +103,17 @@ describe("upload: retries without duplicates", () => {
     expect(server.records.size).toBe(3);
     // One "sent" per chunk, not per attempt.
     expect(events.filter((e) => e.type === "sent")).toHaveLength(1);
+  });
+
+  it("waits for the rolled-back item's Retry-After before sending the chunk again", () => {
+    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ expectObservable }) => {
+      const server = memoryServer();
+      const { collection } = fakeCollection((requests, call) =>
+        of(call === 1 ? server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 }, headers: { "retry-after": "3" } }))) : server.answer(server.apply(requests))),
+      );
+      const events = collection.uploadRecords([{ a: 1 }], { retry: 1, generateId: () => "x" }).pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
+      expectObservable(events).toBe("s 2999ms (c|)");
+    });
   });
 
   it("fails with TransactionAbortedError when retries are exhausted", async () => {
