@@ -3,6 +3,7 @@
  * (sampled every few milliseconds and at the end, after a full GC before the start); and, apart,
  * the peak of live memory (sampled after a full GC each time, see {@link LiveSampler}).
  */
+import { spawn } from "node:child_process";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
@@ -158,4 +159,18 @@ export async function alternate<K extends string, S extends Sample = Sample>(
     }
   }
   return samples;
+}
+
+/**
+ * Runs one job in a new process of this same bundle (`node <bundle> <flag> <job as JSON>`), so that
+ * no contender inherits another's heap or JIT feedback; resolves with what the child printed (JSON).
+ */
+export function inChild<T>(flag: string, job: unknown, label: string): Promise<T> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [process.argv[1], flag, JSON.stringify(job)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.once("error", fail);
+    child.once("exit", (code) => (code === 0 ? ok(JSON.parse(out) as T) : fail(new Error(`${label}: child exited with ${code}`))));
+  });
 }

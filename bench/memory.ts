@@ -10,9 +10,8 @@
  *   exist), after each page and at the end while the contender's result is still reachable: what
  *   the program keeps alive. Its GCs slow it down, so its time is kept apart (`liveMs`).
  */
-import { spawn } from "node:child_process";
 import { streamCount, type Contender, type Target } from "./contenders";
-import { fullGc, LiveSampler, MemorySampler, type Sample } from "./measure";
+import { fullGc, inChild, LiveSampler, MemorySampler, type Sample } from "./measure";
 
 /** What the parent asks a child to do. */
 export interface StreamJob {
@@ -104,13 +103,7 @@ function check(job: StreamJob, n: number): void {
 
 /** The parent's side: runs `job` in a new process and returns its result. */
 export function streamInChild(job: StreamJob): Promise<StreamResult> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [process.argv[1], "--stream", JSON.stringify(job)], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.once("error", fail);
-    child.once("exit", (code) => (code === 0 ? ok(JSON.parse(out) as StreamResult) : fail(new Error(`${job.who} child exited with ${code}`))));
-  });
+  return inChild<StreamResult>("--stream", job, job.who);
 }
 
 /** One measurement of `job`: a plain child run, then a live one. */

@@ -4,13 +4,13 @@
  * tables and writes bench/results/<date>.json.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_CREATE_ROUNDS (default 1), BENCH_CREATE_RECORDS
- * (default 10000), BENCH_ONLY (e.g. `1,5`: only these scenarios), BENCH_PG_WORKERS (default 2:
+ * (default 10000), BENCH_CPU_ROUNDS (scenario 5, default 5), BENCH_ONLY (e.g. `1,5`: only these scenarios), BENCH_PG_WORKERS (default 2:
  * gunicorn workers of scenario 3b, Kinto on PostgreSQL, bench/kinto-postgres.ts; 0 skips 3b).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clients, getMany, makeRecord, rawJson, readAll, type Contender, type Target } from "./contenders";
-import { cpuScenario, CPU_VARIANTS, decodeCost, startStub } from "./cpu";
+import { cpuScenario, CPU_VARIANTS, decodeCost, runCpuJob, startStub } from "./cpu";
 import { createClients, createScenario, warmUp } from "./create";
 import { startPostgresServer } from "./kinto-postgres";
 import { alternate, median, measure, type Sample } from "./measure";
@@ -22,6 +22,7 @@ import { runStub } from "./stub";
 
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const ROUNDS = env("BENCH_ROUNDS", 3);
+const CPU_ROUNDS = env("BENCH_CPU_ROUNDS", 5);
 const CREATE_ROUNDS = env("BENCH_CREATE_ROUNDS", 1);
 const CREATE_RECORDS = env("BENCH_CREATE_RECORDS", 10_000);
 const PG_WORKERS = env("BENCH_PG_WORKERS", 2);
@@ -68,7 +69,7 @@ async function seed(t: Target, total: number): Promise<void> {
 async function main(): Promise<void> {
   const started = Date.now();
   const all: Row[] = [];
-  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), config: { ROUNDS, CREATE_ROUNDS, CREATE_RECORDS, only: [...ONLY] } };
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), config: { ROUNDS, CPU_ROUNDS, CREATE_ROUNDS, CREATE_RECORDS, only: [...ONLY] } };
   results.versions = { peer: require(join(ROOT, "node_modules/kinto/package.json")).version, rxjs: require(join(ROOT, "node_modules/rxjs/package.json")).version };
 
   if (ONLY.has("6")) {
@@ -79,9 +80,9 @@ async function main(): Promise<void> {
   if (ONLY.has("5")) {
     const stub = await startStub();
     try {
-      for (const [payload, n] of [["record", 2000], ["list", 100]] as const) {
+      for (const [payload, n] of [["record", 5000], ["list", 200]] as const) {
         log(`5. client CPU per request, stub server, ${payload} × ${n}`);
-        const r = await cpuScenario(stub.url, payload, n, ROUNDS);
+        const r = await cpuScenario(stub.url, payload, n, CPU_ROUNDS);
         const label = payload === "record" ? "5. CPU/request, GET one record (stub)" : "5. CPU/request, GET a 1,000-record page (stub)";
         for (const v of CPU_VARIANTS) {
           all.push({ scenario: label, contender: v, value: r[v].cpuUsPerRequest, unit: "µs CPU", peer: r.peer.cpuUsPerRequest, fetch: r.fetch.cpuUsPerRequest });
@@ -196,5 +197,6 @@ const die = (error: unknown) => {
   process.exit(1);
 };
 if (process.argv[2] === "--stub") runStub();
+else if (process.argv[2] === "--cpu") runCpuJob(JSON.parse(process.argv[3])).then(() => process.exit(0), die);
 else if (process.argv[2] === "--stream") runStreamJob(JSON.parse(process.argv[3])).catch(die);
 else main().then(() => process.exit(0), die);
