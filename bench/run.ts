@@ -3,7 +3,7 @@
  * fetch, on a real Kinto server (bench/kinto.ini) and on a stub (bench/stub.ts). Prints Markdown
  * tables and writes bench/results/<date>.json.
  *
- * Environment: BENCH_ROUNDS (default 3), BENCH_CREATE_ROUNDS (default 1), BENCH_CREATE_RECORDS
+ * Environment: BENCH_ROUNDS (default 5), BENCH_CREATE_ROUNDS (default 1), BENCH_CREATE_RECORDS
  * (default 10000), BENCH_CPU_ROUNDS (scenario 5, default 5), BENCH_ONLY (e.g. `1,5`: only these scenarios), BENCH_PG_WORKERS (default 2:
  * gunicorn workers of scenario 3b, Kinto on PostgreSQL, bench/kinto-postgres.ts; 0 skips 3b).
  */
@@ -21,7 +21,7 @@ import { bundleSizes } from "./size";
 import { runStub } from "./stub";
 
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
-const ROUNDS = env("BENCH_ROUNDS", 3);
+const ROUNDS = env("BENCH_ROUNDS", 5);
 const CPU_ROUNDS = env("BENCH_CPU_ROUNDS", 5);
 const CREATE_ROUNDS = env("BENCH_CREATE_ROUNDS", 1);
 const CREATE_RECORDS = env("BENCH_CREATE_RECORDS", 10_000);
