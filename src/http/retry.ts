@@ -73,12 +73,17 @@ export function retryDelay(error: unknown, attempt: number, policy: RetryPolicy)
  * Retries the source on transient errors, at most `policy.count` times.
  * @param idempotent whether the request is safe to repeat
  * @param policy counts, delays and caps
+ * @param retryable which errors are worth another attempt (default: {@link isTransient})
  */
-export function retryTransient<T>(idempotent: boolean, policy: RetryPolicy): MonoTypeOperatorFunction<T> {
+export function retryTransient<T>(
+  idempotent: boolean,
+  policy: RetryPolicy,
+  retryable: (error: unknown, idempotent: boolean) => boolean = isTransient,
+): MonoTypeOperatorFunction<T> {
   return retry<T>({
     count: policy.count,
     delay: (error: unknown, attempt: number) => {
-      if (!isTransient(error, idempotent)) return throwError(() => error);
+      if (!retryable(error, idempotent)) return throwError(() => error);
       const ms = retryDelay(error, attempt, policy);
       // Only the server's Retry-After is capped; our own exponential delay is bounded by maxDelay.
       if (error instanceof KintoHttpError && error.retryAfterMs !== undefined && ms > policy.maxRetryAfter) {

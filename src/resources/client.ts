@@ -179,9 +179,17 @@ export class KintoClient implements Executor {
 
   /** `attempt` retried as `options.retry` says (RxJS's retry is no link at all for 0), the budget refilled on success. */
   private retried(attempt: Observable<KintoResponse>, request: KintoRequest, options: Resolved): Observable<KintoResponse> {
-    const sent = options.retry <= 0 ? attempt : attempt.pipe(retryTransient(isIdempotent(request), { ...this.retryPolicy, count: options.retry, acquire: this.acquire }));
+    const sent = options.retry <= 0 ? attempt : attempt.pipe(retryTransient(isIdempotent(request), this.retryPolicyFor(options.retry)));
     const budget = this.retryBudget;
     return budget ? sent.pipe(tap(() => budget.release())) : sent;
+  }
+
+  /**
+   * The client's retry policy (delays, caps, shared budget) for `count` retries: what its requests
+   * use, and what an upload uses to resend a chunk the server rolled back. @internal
+   */
+  retryPolicyFor(count: number): RetryPolicy {
+    return { ...this.retryPolicy, count, acquire: this.acquire };
   }
 
   /** The policy's own `acquire` (if any), then the shared budget (if any). */

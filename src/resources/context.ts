@@ -5,6 +5,7 @@
 import type { Observable } from "rxjs";
 import type { Notices } from "../http/notices";
 import type { KintoRequest } from "../http/request";
+import type { RetryPolicy } from "../http/retry";
 import type { KintoResponse } from "../http/transport";
 import type { ServerSettings } from "./codecs";
 import type { Resolved } from "./options";
@@ -32,4 +33,6 @@ export interface Executor {
   readonly notices: Notices;
   /** The remote root (with version), used to resolve `Next-Page` URLs. */
   readonly remote: string;
+  /** The client's retry policy (delays, caps, shared budget) for `count` retries. */
+  retryPolicyFor(count: number): RetryPolicy;
 }

@@ -14,10 +14,10 @@
  * sent again whole (transport retry, or a transaction the server rolled back) without duplicating
  * records.
  */
-import { concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, retry, Subject, switchMap, takeWhile, tap, throwError, timer, type Observable } from "rxjs";
+import { concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError, type KintoErrorBody } from "../http/errors";
-import { DEFAULT_RETRY, retryDelay } from "../http/retry";
+import { retryTransient } from "../http/retry";
 import { parseRetryAfter } from "../http/retry-after";
 import { envelope, KintoObject, type BatchResponse } from "../resources/codecs";
 import type { Collection } from "../resources/collection";
@@ -177,12 +177,8 @@ export function upload(collection: Collection<any>, source: UploadSource, option
           if (aborting) throw new TransactionAbortedError(aborting);
           return writes.map((write, i) => resultOf(write, responses[i]));
         }),
-        retry({
-          count: resolved.retry,
-          // The item's Retry-After when it has one (capped like the transport's), else exponential.
-          delay: (error: unknown, n: number) =>
-            error instanceof TransactionAbortedError ? timer(Math.min(retryDelay(error, n, DEFAULT_RETRY), DEFAULT_RETRY.maxRetryAfter)) : throwError(() => error),
-        }),
+        // The client's delays, caps and retry budget; the item's Retry-After when it has one.
+        retryTransient(true, executor.retryPolicyFor(resolved.retry), (error) => error instanceof TransactionAbortedError),
       );
 
     const sendRecords = (records: readonly UploadRecord[]): Observable<UploadEvent> =>

@@ -5,7 +5,7 @@
 import * as t from "io-ts";
 import { defer, mergeMap, take, throwError, timer } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { Collection, KintoHttpError, NetworkError, Notices, PayloadValidationError, RetryAfterTooLongError, type Bucket, type KintoRequest, type KintoResponse } from "../../src";
+import { Collection, DEFAULT_RETRY, KintoHttpError, NetworkError, Notices, PayloadValidationError, RetryAfterTooLongError, type Bucket, type KintoRequest, type KintoResponse } from "../../src";
 import type { Executor } from "../../src/resources/context";
 import { decodeChanges, FeedCursor, feedRetryDelay, watch, type WatchOptions } from "../../src/streams/feed";
 
@@ -34,6 +34,7 @@ function fakeExecutor(scheduler: TestScheduler, script: Reply[], latency = 1) {
     remote: "http://kinto.test/v1",
     notices,
     fetchServerSettings: () => throwError(() => new Error("unused")),
+    retryPolicyFor: (count) => ({ ...DEFAULT_RETRY, count }),
     execute: (request) =>
       defer(() => {
         calls.push({ at: scheduler.now(), request });

@@ -14,8 +14,8 @@ import type { BatchRequest } from "../../src/streams/batch";
 type Responder = (requests: readonly BatchRequest[], call: number) => Observable<KintoResponse>;
 
 /** A collection whose client sends every request to `respond`, and the record of what was sent. */
-function fakeCollection(respond: Responder) {
-  const client = new KintoClient("http://kinto.invalid/v1");
+function fakeCollection(respond: Responder, options: ConstructorParameters<typeof KintoClient>[1] = {}) {
+  const client = new KintoClient("http://kinto.invalid/v1", options);
   const calls: { requests: readonly BatchRequest[]; idempotent?: boolean; flags?: ExecuteFlags }[] = [];
   Object.assign(client, {
     fetchServerSettings: () => of({ batch_max_requests: 25, readonly: false }),
@@ -113,6 +113,19 @@ describe("upload: retries without duplicates", () => {
       );
       const events = collection.uploadRecords([{ a: 1 }], { retry: 1, generateId: () => "x" }).pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
       expectObservable(events).toBe("s 2999ms (c|)");
+    });
+  });
+
+  it("without Retry-After, resends after the client's retryPolicy delay", () => {
+    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ expectObservable }) => {
+      const server = memoryServer();
+      const rolledBack = (requests: readonly BatchRequest[]) => server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })));
+      // baseDelay 1000 and no jitter: [d/2, d) gives 500 ms, then 1000 ms.
+      const { collection } = fakeCollection((requests, call) => of(call <= 2 ? rolledBack(requests) : server.answer(server.apply(requests))), {
+        retryPolicy: { baseDelay: 1000, random: () => 0 },
+      });
+      const events = collection.uploadRecords([{ a: 1 }], { retry: 2, generateId: () => "x" }).pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
+      expectObservable(events).toBe("s 1499ms (c|)");
     });
   });
 
