@@ -2,21 +2,22 @@
  * Scenario 5: the client's own CPU per request, against the stub server (bench/stub.ts, a child
  * process): kinto-rx with its default validation, with a user codec, and without decoding
  * (`client.execute`, the transport + retry links only), the peer, and raw fetch, bare and with an
- * AbortSignal (what any cancellable client passes to fetch). Each measurement runs in a process of
+ * AbortSignal (what any cancellable client passes to fetch), and that inside a bare `new Observable`
+ * (the least any Observable client costs). Each measurement runs in a process of
  * its own (`--cpu <job>`): in a shared process, every variant's calls into undici and rxjs shape
  * the JIT's feedback for the others (measured: kinto-rx alone 270 µs, after the other variants 374 µs).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import * as t from "io-ts";
-import { concatMap, count, lastValueFrom, range } from "rxjs";
+import { concatMap, count, lastValueFrom, Observable, range } from "rxjs";
 import { KintoClient, KintoObject, KintoObjectMeta, decodeWith, envelope, list } from "../src";
 import { AUTH, PeerClient } from "./contenders";
 import { alternate, inChild, median, measure, type Sample } from "./measure";
 import { CANNED, STUB_PATHS } from "./stub";
 
 /** The variants of scenario 5. */
-export const CPU_VARIANTS = ["kinto-rx", "kinto-rx typed codec", "kinto-rx no decode", "peer", "fetch", "fetch + AbortSignal"] as const;
+export const CPU_VARIANTS = ["kinto-rx", "kinto-rx typed codec", "kinto-rx no decode", "peer", "fetch", "fetch + AbortSignal", "Observable of fetch"] as const;
 /** One variant of scenario 5. */
 export type CpuVariant = (typeof CPU_VARIANTS)[number];
 
@@ -48,6 +49,24 @@ async function requests(url: string, variant: CpuVariant, payload: "record" | "l
       const json = await response.json();
       if (response.ok && (payload === "record" ? json.data.id === record : json.data.length === expected)) ok++;
     }
+  } else if (variant === "Observable of fetch") {
+    // The least any Observable client does: fetch with an AbortSignal inside `new Observable`,
+    // aborted on unsubscribe, run through the same concatMap as kinto-rx's variants.
+    const href = url + path + (payload === "list" ? "?_sort=-last_modified" : "");
+    const headers = { ...AUTH, Accept: "application/json", "Content-Type": "application/json" };
+    const one = () =>
+      new Observable<{ data: { id?: string; length?: number } }>((subscriber) => {
+        const controller = new AbortController();
+        let settled = false;
+        fetch(href, { headers, signal: controller.signal })
+          .then((response) => response.json())
+          .then(
+            (json) => ((settled = true), subscriber.next(json), subscriber.complete()),
+            (error: unknown) => subscriber.error(error),
+          );
+        return () => settled || controller.abort();
+      });
+    ok = await lastValueFrom(range(0, n).pipe(concatMap(one), count((json) => (payload === "record" ? json.data.id === record : json.data.length === expected))));
   } else if (variant === "peer") {
     const c = new PeerClient(url, { headers: AUTH }).bucket(bucket).collection(collection);
     for (let i = 0; i < n; i++) {
