@@ -53,9 +53,13 @@ function hasProtoKey(value: unknown): boolean {
   return typeof value === "object" && value !== null && protoInTree(value, 0);
 }
 
-/** The walk of `hasProtoKey` without a set of visited nodes (none is needed in a tree; a cycle ends at TREE_DEPTH). */
+/**
+ * The walk of `hasProtoKey` without a set of visited nodes (none is needed in a tree). Past
+ * TREE_DEPTH (a deep or cyclic value given to `decodeWith` by hand), `protoIssues` walks the rest:
+ * it keeps a visited set.
+ */
 function protoInTree(node: object, depth: number): boolean {
-  if (depth > TREE_DEPTH) return protoInGraph(node);
+  if (depth > TREE_DEPTH) return protoIssues(node).length > 0;
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
       const item: unknown = node[i];
@@ -68,22 +72,6 @@ function protoInTree(node: object, depth: number): boolean {
     if (key === "__proto__") return true;
     const item: unknown = (node as Record<string, unknown>)[key];
     if (typeof item === "object" && item !== null && protoInTree(item, depth + 1)) return true;
-  }
-  return false;
-}
-
-/** The same walk for any graph (deep or cyclic values given to `decodeWith` by hand). */
-function protoInGraph(value: object): boolean {
-  const seen = new Set<object>();
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== "object" || seen.has(node)) continue;
-    seen.add(node);
-    for (const key of Object.keys(node)) {
-      if (key === "__proto__" && !Array.isArray(node)) return true;
-      stack.push((node as Record<string, unknown>)[key]);
-    }
   }
   return false;
 }
