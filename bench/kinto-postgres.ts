@@ -14,7 +14,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort } from "../test/server/kinto-server";
+import { freePort, heartbeat } from "../test/server/kinto-server";
 import { exited, findPostgres, gone, run, startPostgres, waitGoneSync, type Postgres } from "./postgres";
 import type { BenchServer } from "./server";
 
@@ -99,17 +99,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     let log = "";
     child.stderr?.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
     const url = `http://127.0.0.1:${port}/v1`;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`gunicorn exited with ${child.exitCode}:\n${log}`);
-      if (Date.now() > deadline) throw new Error(`Kinto on PostgreSQL did not start:\n${log}`);
-      try {
-        if ((await fetch(`${url}/__heartbeat__`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await heartbeat(url, child, 60_000, () => log);
     return { url, stop, workers: options.workers, versions: { postgres: db.version, gunicorn: gunicornVersion } };
   } catch (error) {
     await stop();

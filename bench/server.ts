@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { freePort } from "../test/server/kinto-server";
+import { freePort, heartbeat } from "../test/server/kinto-server";
 
 /** A running server: its API root and how to stop it. */
 export interface BenchServer {
@@ -32,18 +32,11 @@ export async function startServer(paginateBy: number, batchMaxRequests = 25): Pr
     child.kill("SIGTERM");
     await exited;
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Kinto exited with ${child.exitCode}:\n${log}`);
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Kinto did not start:\n${log}`);
-    }
-    try {
-      if ((await fetch(`${url}/__heartbeat__`)).ok) return { url, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await heartbeat(url, child, 30_000, () => log);
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  return { url, stop };
 }

@@ -46,7 +46,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function heartbeat(url: string, child: ChildProcess, timeout: number, output: () => string): Promise<void> {
+/**
+ * Resolves once `url`'s `/__heartbeat__` answers (also used by the benchmarks' servers); fails when
+ * `child` exits first or after `timeout` ms, with the end of its output.
+ */
+export async function heartbeat(url: string, child: ChildProcess, timeout: number, output: () => string): Promise<void> {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Kinto exited with ${child.exitCode}:\n${output()}`);
