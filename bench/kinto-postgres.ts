@@ -15,7 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, heartbeat } from "../test/server/kinto-server";
-import { exited, findPostgres, gone, run, startPostgres, waitGoneSync, type Postgres } from "./postgres";
+import { exited, findPostgres, gone, run, startPostgres, waitGoneSync, type Postgres } from "../test/server/postgres";
 import type { BenchServer } from "./server";
 
 const ROOT = process.env.KINTO_RX_ROOT ?? process.cwd();

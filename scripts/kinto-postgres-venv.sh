@@ -2,7 +2,7 @@
 # Adds to the Kinto venv (scripts/kinto-venv.sh) what the benchmarks' multi-process Kinto on
 # PostgreSQL needs (bench/postgres.ts): the `postgresql` extra of kinto (SQLAlchemy, psycopg2-binary,
 # zope.sqlalchemy) and the pre-fork server gunicorn, pinned in kinto-postgres-requirements.txt.
-# Not used by the tests. Idempotent, with a stamp file of its own: a venv whose pins match is left
+# Used by `npm test` (the second topology) and the bench. Idempotent, with a stamp file of its own: a venv whose pins match is left
 # as it is, and the pins of kinto-requirements.txt are not changed.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"

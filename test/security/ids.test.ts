@@ -9,6 +9,7 @@
 import { firstValueFrom, type Observable } from "rxjs";
 import { InvalidArgumentError, KintoClient, KintoHttpError, type BatchResponse, type FetchLike } from "../../src";
 import { kintoUrl, uniqueName } from "../helpers";
+import { kintoBackend } from "../server/kinto-server";
 
 // A user of its own: the bucket listing compared before/after is not changed by other test files.
 const AUTH = "Basic " + Buffer.from(`${uniqueName("ids-user")}:pw`).toString("base64");
@@ -127,6 +128,15 @@ describe("ids refused before any request", () => {
   });
 });
 
+/**
+ * What Kinto answers a hostile id. On PostgreSQL, an id with a NUL character is a 500: PostgreSQL
+ * cannot hold U+0000 in text or jsonb ("unsupported Unicode escape sequence"), and Kinto does not
+ * turn that into a 400. The state check after each test still proves that nothing was touched.
+ */
+function refusals(id: string): number[] {
+  return kintoBackend() === "postgresql" && id.includes("\u0000") ? [400, 403, 404, 500] : [400, 403, 404];
+}
+
 /** The path of `url` below the remote, split into its raw (still encoded) segments. */
 function segments(url: string): string[] {
   expect(url.startsWith(kintoUrl() + "/")).toBe(true);
@@ -156,7 +166,7 @@ describe("hostile ids reach the server as one encoded segment and touch nothing 
       const error = await firstValueFrom(call(client, id)).catch((e: unknown) => e);
       // Kinto refuses such ids (400) or finds nothing there (404, 403 for a bucket not ours).
       expect(error).toBeInstanceOf(KintoHttpError);
-      expect([400, 403, 404]).toContain((error as KintoHttpError).status);
+      expect(refusals(id)).toContain((error as KintoHttpError).status);
       expect(urls).toHaveLength(1);
       const sent = segments(urls[0]);
       expect(sent).toEqual(expected(template, id));
@@ -168,13 +178,17 @@ describe("hostile ids reach the server as one encoded segment and touch nothing 
     const prefix = new URL(kintoUrl()).pathname;
     for (const id of HOSTILE) {
       const { client, batches } = capturing();
-      const result = (await firstValueFrom(call(client, id))) as BatchResponse[];
+      const result = (await firstValueFrom(call(client, id)).catch((error: unknown) => {
+        // On PostgreSQL the NUL byte breaks the batch's transaction: the whole /batch is a 500.
+        expect(refusals(id)).toContain((error as KintoHttpError).status);
+        return [{ status: (error as KintoHttpError).status }];
+      })) as BatchResponse[];
       expect(batches).toHaveLength(1);
       expect(batches[0]).toHaveLength(1);
       const path = batches[0][0].path;
       expect(path.startsWith(prefix + "/")).toBe(true);
       expect(path.slice(prefix.length + 1).split("?")[0].split("/")).toEqual(expected(template, id));
-      expect([400, 403, 404]).toContain(result[0].status);
+      expect(refusals(id)).toContain(result[0].status);
     }
   });
 });

@@ -1,12 +1,32 @@
 /**
  * Starts and stops a real Kinto server (from the project's venv, scripts/kinto-venv.sh) on a free
- * port of 127.0.0.1, for tests, benchmarks and the demo.
+ * port of 127.0.0.1, for tests, benchmarks and the demo, on one of two topologies:
+ *
+ * - `memory` (the default): the memory backends, one Python process (`pserve`, waitress);
+ * - `postgresql` (`KINTO_BACKEND=postgresql`): the production shape, storage, permissions and
+ *   cache on PostgreSQL, served by gunicorn with `KINTO_PG_WORKERS` (default 2) processes
+ *   (test/server/kinto-postgres.ts).
+ *
+ * Both read test/kinto.ini (plugins, auth, page size); the `postgresql` one swaps its backends.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort, heartbeat } from "./net";
+import { startKintoOnPostgres } from "./kinto-postgres";
+
+export { freePort, heartbeat } from "./net";
+
+/** The two topologies a test run can use. */
+export type KintoBackend = "memory" | "postgresql";
+
+/** The topology of this run: `KINTO_BACKEND` (`memory` when unset). */
+export function kintoBackend(): KintoBackend {
+  const value = process.env.KINTO_BACKEND ?? "memory";
+  if (value !== "memory" && value !== "postgresql") throw new Error(`KINTO_BACKEND must be memory or postgresql, got ${value}`);
+  return value;
+}
 
 /** A running Kinto server. */
 export interface KintoServer {
@@ -14,8 +34,17 @@ export interface KintoServer {
   readonly url: string;
   /** The port. */
   readonly port: number;
-  /** Stops the server and removes its temporary files. */
+  /** Its topology. */
+  readonly backend: KintoBackend;
+  /** Python processes serving requests (1 on the memory backend). */
+  readonly workers: number;
+  /** Stops the server and removes its temporary files (and its database). */
   stop(): Promise<void>;
+  /**
+   * Kills every server process with SIGKILL and starts them again on the same port and storage
+   * (a crash and a restart); only where storage survives a crash (`postgresql`).
+   */
+  crashAndRestart?(): Promise<void>;
 }
 
 /** How to start a server. */
@@ -26,63 +55,53 @@ export interface KintoServerOptions {
   readonly settings?: Readonly<Record<string, string>>;
   /** Heartbeat wait in ms (default 30 s). */
   readonly startTimeout?: number;
+  /** The topology (default: {@link kintoBackend}). */
+  readonly backend?: KintoBackend;
+  /** gunicorn workers on `postgresql` (default `KINTO_PG_WORKERS`, else 2). */
+  readonly workers?: number;
 }
 
 // KINTO_RX_ROOT is set by scripts/run-ts.mjs, whose bundles do not live in test/server.
 const ROOT = process.env.KINTO_RX_ROOT ?? resolve(__dirname, "../..");
 const VENV = process.env.KINTO_VENV ?? join(ROOT, ".venv-kinto");
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => ok(port));
-    });
-  });
+/** What both topologies start from: a temporary directory, a port and test/kinto.ini filled in. */
+export interface ServerFiles {
+  /** The temporary directory (ini, attachments). */
+  readonly dir: string;
+  /** The port. */
+  readonly port: number;
+  /** test/kinto.ini with `options.settings` added and every `%(name)s` filled in. */
+  readonly ini: string;
+  /** The Python venv. */
+  readonly venv: string;
 }
 
-/**
- * Resolves once `url`'s `/__heartbeat__` answers (also used by the benchmarks' servers); fails when
- * `child` exits first or after `timeout` ms, with the end of its output.
- */
-export async function heartbeat(url: string, child: ChildProcess, timeout: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Kinto exited with ${child.exitCode}:\n${output()}`);
-    try {
-      const response = await fetch(`${url}/__heartbeat__`);
-      // A server past its end of life (`kinto.eos` in the past) answers 410 to everything: it is up.
-      if (response.ok || response.status === 410) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Kinto did not answer ${url}/__heartbeat__ within ${timeout} ms:\n${output()}`);
-}
-
-/** Starts a Kinto server with test/kinto.ini and `options`; resolves once its heartbeat answers. */
-export async function startKinto(options: KintoServerOptions = {}): Promise<KintoServer> {
+/** Writes nothing: the ini text for `options`, on `port`, with attachments under `dir`. */
+export async function serverFiles(options: KintoServerOptions): Promise<ServerFiles> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "kinto-rx-"));
   const extra = Object.entries(options.settings ?? {}).map(([k, v]) => `${k} = ${v}`).join("\n");
-  const ini = readFileSync(join(ROOT, "test/kinto.ini"), "utf8").replace("[app:main]\n", `[app:main]\n${extra}\n`);
-  const iniPath = join(dir, "kinto.ini");
-  writeFileSync(iniPath, ini);
-  const vars = {
+  const vars: Record<string, string> = {
     http_port: String(port),
     paginate_by: String(options.paginateBy ?? 10),
     attachment_path: join(dir, "attachments"),
     attachment_url: `http://127.0.0.1:${port}/attachments`,
   };
-  const child = spawn(join(VENV, "bin/pserve"), [iniPath, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const ini = readFileSync(join(ROOT, "test/kinto.ini"), "utf8")
+    .replace("[app:main]\n", `[app:main]\n${extra}\n`)
+    .replace(/%\((\w+)\)s/g, (text, name: string) => vars[name] ?? text);
+  return { dir, port, ini, venv: VENV };
+}
+
+/** Starts a Kinto server with test/kinto.ini and `options`; resolves once its heartbeat answers. */
+export async function startKinto(options: KintoServerOptions = {}): Promise<KintoServer> {
+  const files = await serverFiles(options);
+  if ((options.backend ?? kintoBackend()) === "postgresql") return startKintoOnPostgres(files, options);
+  const { dir, port } = files;
+  const iniPath = join(dir, "kinto.ini");
+  writeFileSync(iniPath, files.ini);
+  const child = spawn(join(VENV, "bin/pserve"), [iniPath], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4000);
@@ -104,5 +123,5 @@ export async function startKinto(options: KintoServerOptions = {}): Promise<Kint
     await stop();
     throw error;
   }
-  return { url, port, stop };
+  return { url, port, backend: "memory", workers: 1, stop };
 }

@@ -1,6 +1,7 @@
 /**
- * A throwaway PostgreSQL cluster for benchmark 3b: `initdb` in a temporary directory, `postgres`
- * on 127.0.0.1 and a unix socket in that directory, one database. PostgreSQL refuses to run as
+ * A throwaway PostgreSQL cluster for the tests' production topology (test/server/kinto-postgres.ts)
+ * and benchmark 3b: `initdb` in a temporary directory, `postgres` on 127.0.0.1 and a unix socket in
+ * that directory, one database `kinto` (more with {@link createDatabase}). PostgreSQL refuses to run as
  * root: when the bench runs as root, the cluster's processes run as the `postgres` system user.
  * Durability is off (fsync, synchronous_commit, full_page_writes): the data are thrown away, and
  * the bench then measures the server's work, not this machine's disk.
@@ -9,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { freePort } from "../test/server/kinto-server";
+import { freePort } from "./net";
 
 /** A running cluster. */
 export interface Postgres {
@@ -17,6 +18,10 @@ export interface Postgres {
   readonly url: string;
   /** The temporary directory (data, socket); removed by `stop`. */
   readonly dir: string;
+  /** The TCP port (127.0.0.1), also the unix socket's. */
+  readonly port: number;
+  /** The postmaster's process id. */
+  readonly pid: number;
   /** `postgres --version`, e.g. `postgres (PostgreSQL) 15.14`. */
   readonly version: string;
   /** Stops the server (fast shutdown) and removes the directory. */
@@ -129,7 +134,8 @@ export async function startPostgres({ bin, user }: PostgresInstall): Promise<Pos
     const version = (await run(join(bin, "postgres"), ["--version"])).trim();
     await run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"], as);
     const port = await freePort();
-    const settings = { listen_addresses: "127.0.0.1", port: String(port), unix_socket_directories: dir, fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
+    // Every Kinto of a test run shares the cluster: room for their workers' connection pools.
+    const settings = { listen_addresses: "127.0.0.1", port: String(port), unix_socket_directories: dir, fsync: "off", synchronous_commit: "off", full_page_writes: "off", max_connections: "400" };
     const args = ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
     const child = spawn(join(bin, "postgres"), args, { ...as, stdio: ["ignore", "ignore", "pipe"] });
     server = child;
@@ -144,9 +150,51 @@ export async function startPostgres({ bin, user }: PostgresInstall): Promise<Pos
     // Not URL-encoded: the URL goes into an ini file, where `%` is special (tmpdir paths need no encoding).
     if (!/^[\w/.-]+$/.test(dir)) throw new Error(`unexpected characters in the temporary directory ${dir}`);
     const url = `postgresql://postgres@/kinto?host=${dir}&port=${port}`;
-    return { url, dir, version, stop, stopSync };
+    // Whatever happens to this process (even SIGKILL), the cluster does not outlive it.
+    watchdog(process.pid, [{ pid: child.pid!, signal: "QUIT" }], dir);
+    return { url, dir, port, pid: child.pid!, version, stop, stopSync };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Where a running cluster is: enough for another process to create databases in it. */
+export interface ClusterAddress {
+  /** The cluster's directory (its unix socket). */
+  readonly dir: string;
+  /** Its port. */
+  readonly port: number;
+}
+
+/** SQLAlchemy URL of database `name` in the cluster at `address`. */
+export function databaseUrl(address: ClusterAddress, name: string): string {
+  return `postgresql://postgres@/${name}?host=${address.dir}&port=${address.port}`;
+}
+
+/** Creates database `name` in the cluster at `address` (as the cluster's user). */
+export async function createDatabase(install: PostgresInstall, address: ClusterAddress, name: string): Promise<string> {
+  if (!/^\w+$/.test(name)) throw new Error(`bad database name ${name}`);
+  await run(join(install.bin, "createdb"), ["-h", address.dir, "-p", String(address.port), "-U", "postgres", name], { ...install.user, cwd: address.dir });
+  return databaseUrl(address, name);
+}
+
+/** Drops database `name` (connections are closed first); errors are ignored: the cluster goes anyway. */
+export async function dropDatabase(install: PostgresInstall, address: ClusterAddress, name: string): Promise<void> {
+  const args = ["-h", address.dir, "-p", String(address.port), "-U", "postgres", "--force", "--if-exists", name];
+  await run(join(install.bin, "dropdb"), args, { ...install.user, cwd: address.dir }).catch(() => undefined);
+}
+
+/**
+ * A detached shell that waits for process `parent` to end, then signals `children` (that are still
+ * alive) and removes `dir`: so that a test run killed with SIGKILL, or a jest worker that is torn
+ * down without its hooks, leaves no server and no temporary cluster behind. It polls twice a second.
+ */
+export function watchdog(parent: number, children: readonly { pid: number; signal: "QUIT" | "TERM" | "KILL" }[], dir?: string): void {
+  // It also ends when the children are gone (stopped normally), so that it never signals a reused pid.
+  const alive = children.map(({ pid }) => `kill -0 ${pid} 2>/dev/null`).join(" || ") || "false";
+  const kills = children.map(({ pid, signal }) => `kill -${signal} ${pid} 2>/dev/null`).join("; ");
+  const remove = dir && /^[\w/.-]+$/.test(dir) ? `; sleep 2; rm -rf '${dir}'` : "";
+  const script = `while kill -0 ${parent} 2>/dev/null && { ${alive}; }; do sleep 0.5; done; kill -0 ${parent} 2>/dev/null && exit 0; ${kills || "true"}${remove}`;
+  spawn("sh", ["-c", script], { detached: true, stdio: "ignore" }).unref();
 }
