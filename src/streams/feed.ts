@@ -2,24 +2,36 @@
  * The live feed: the changes of a collection's records as a cold Observable, polled with `_since`.
  *
  * ```
- * subscribe   HEAD records → cursor = list ETag        (skipped when `since` is given)
- * poll        GET records?_since=cursor&_sort=last_modified   If-None-Match: "cursor"
+ * subscribe   HEAD records → cursor = list ETag                 (skipped when `since` is given)
+ * poll        GET records?_since=cursor&_sort=last_modified   If-None-Match: "last ETag"
  *               304 → nothing new (one cheap request)
- *               200 → each change, oldest first, Next-Page followed; cursor = last one's last_modified
+ *               200 → each change not emitted yet (by id and last_modified), Next-Page followed
+ *             every window/2 while the ETag moves (and on the first poll), instead:
+ * re-read     GET records?_since=cursor−window&_sort=last_modified (no If-None-Match)
+ *               emits what committed late, stamped behind the cursor
  * wait        `interval` ms (longer while the server's Backoff is in force), poll again…
  * ```
+ *
+ * Why a window: on PostgreSQL with several workers, concurrent transactions commit out of
+ * timestamp order. A poll can see a change stamped T2 before another stamped T1 < T2 is committed;
+ * a cursor at T2 would skip T1 for ever, and T1's late commit need not move the list's ETag (a 304
+ * would hide it). So, while the list is busy, the feed re-reads `window` ms behind its cursor
+ * (without If-None-Match) every `window / 2` ms, and drops what it already emitted.
  */
 import * as t from "io-ts";
 import {
+  asyncScheduler,
   concat,
   concatMap,
   defer,
   EMPTY,
+  expand,
+  finalize,
   from,
   ignoreElements,
   Observable,
-  of,
   repeat,
+  tap,
   retry,
   throwError,
   timer,
@@ -29,6 +41,7 @@ import {
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError, PayloadValidationError, RetryAfterTooLongError } from "../http/errors";
 import type { KintoRequest } from "../http/request";
+import type { KintoResponse } from "../http/transport";
 import type { Notices } from "../http/notices";
 import { isTransient } from "../http/retry";
 import { Tombstone, type KintoObjectMeta } from "../resources/codecs";
@@ -42,12 +55,24 @@ import { listQuery, nextPageRequest, unquote, type FilterValue } from "./pages";
 export interface WatchOptions extends Pick<ResourceOptions, "headers" | "timeout"> {
   /**
    * Start after this timestamp (e.g. a `last_modified` or `getRecordsTimestamp()`): every change
-   * after it is emitted, the first poll is immediate. Without it, the feed starts from the records
-   * list's timestamp at subscription (one HEAD request): only changes made after that are emitted.
+   * stamped after it is emitted, the first poll is immediate. Without it, the feed starts from the
+   * records list's timestamp at subscription (one HEAD request): only changes stamped after that
+   * are emitted.
    */
   readonly since?: string | number;
   /** Milliseconds between the end of one poll and the start of the next (default 1000). */
   readonly interval?: number;
+  /**
+   * How far behind its cursor, in ms, the feed re-reads to find changes that committed out of
+   * timestamp order (default 5000). While the list's ETag moves, and for `window` ms after, the
+   * feed re-reads the last `window` ms of timestamps every `window / 2` ms; then it polls with
+   * If-None-Match (one 304 per interval when idle). A change is guaranteed when its transaction
+   * commits less than `window / 2` ms after a newer change became visible; raise it for servers
+   * with longer transactions. `0` is the plain cursor: right only for a single-process server
+   * (the memory backend). Cost while busy: about twice the changes re-read; memory: one entry per
+   * record changed within the window.
+   */
+  readonly window?: number;
   /** Only changes of records matching these filters (Kinto's operators as key prefixes). */
   readonly filters?: Readonly<Record<string, FilterValue>>;
   /** Records per page (`_limit`); the server's `paginate_by` when unset. Pages are always all followed. */
@@ -63,15 +88,18 @@ export interface WatchOptions extends Pick<ResourceOptions, "headers" | "timeout
    * with a {@link RetryAfterTooLongError} instead of sleeping.
    */
   readonly maxRetryAfter?: number;
-  /** Scheduler of the feed's timers (intervals, retries, Backoff waits); for tests. */
+  /** Scheduler of the feed's timers (intervals, retries, Backoff waits, the quiet clock); for tests. */
   readonly scheduler?: SchedulerLike;
 }
 
 /** One change seen by the feed: a created or updated record, or the tombstone of a deleted one. */
 export type Change<T> = T | Tombstone;
 
-/** Defaults of {@link WatchOptions}. */
-export const WATCH_DEFAULTS = { interval: 1000, maxRetries: Infinity, retryDelay: 500, maxRetryDelay: 30_000, maxRetryAfter: 120_000 } as const;
+/**
+ * Defaults of {@link WatchOptions}. `timeout` (30 s) bounds every request of a poll, body included,
+ * when neither the call nor the client sets one: a stalled server is aborted and retried.
+ */
+export const WATCH_DEFAULTS = { interval: 1000, window: 5000, timeout: 30_000, maxRetries: Infinity, retryDelay: 500, maxRetryDelay: 30_000, maxRetryAfter: 120_000 } as const;
 
 /**
  * The delay before retry number `attempt` (1-based) of a feed: the server's Retry-After when it
@@ -106,51 +134,115 @@ export function decodeChanges<T>(json: unknown, record: t.Type<T, unknown, unkno
 }
 
 /**
- * Where a feed is: the cursor (a timestamp, as a string) and the changes emitted at or after it,
- * so that a change seen again (a retried poll, the cursor's boundary) is never emitted twice.
+ * What a feed knows between polls: its cursor (the newest timestamp seen), the changes it emitted
+ * within `window` ms behind the cursor (so that a re-read never emits one twice, nor an older
+ * version of a record after a newer one), and when the list's ETag last moved and the window was
+ * last re-read. Memory: one entry per record changed in the last `window` ms of timestamps.
  */
-export class FeedCursor {
-  private readonly seen = new Map<string, number>();
+export class FeedWindow {
+  /** Newest timestamp seen (a change's `last_modified` or the list's ETag). */
+  cursor: number | undefined;
+  /** Changes stamped at or before this were there before the feed started: not emitted. */
+  private floor: number | undefined;
+  /** Last emitted `last_modified` of each record changed within the window. */
+  private readonly emitted = new Map<string, number>();
+  /** The list's ETag, when it was first seen, and when the window was last re-read. */
+  private etag: number | undefined;
+  private etagSeenAt = 0;
+  private reread: number | undefined;
 
-  /** @param value the starting timestamp; `undefined` lists from the beginning */
-  constructor(public value: string | undefined) {}
+  /**
+   * @param start the starting timestamp; `undefined` lists from the beginning
+   * @param window see {@link WatchOptions.window}
+   * @param now the clock of re-reads and quiet periods (ms)
+   */
+  constructor(start: number | undefined, private readonly window: number, private readonly now: () => number) {
+    this.cursor = this.floor = start;
+  }
 
-  /** Keeps the items not emitted yet, in order, and moves the cursor past every item. */
+  /**
+   * What the next poll reads: the window behind the cursor (no If-None-Match) when a re-read is
+   * due, else what is after the cursor, with the last ETag as If-None-Match (a 304 when idle).
+   * A re-read is due on the first poll, then every `window / 2` ms until one has run `window` ms
+   * after the ETag last moved: late commits are looked for while the list is busy, and a little
+   * after.
+   */
+  next(): { since: number | undefined; ifNoneMatch: number | undefined; reread: boolean } {
+    const now = this.now();
+    const due =
+      this.window > 0 && (this.reread === undefined || (now - this.reread >= this.window / 2 && this.reread - this.etagSeenAt <= this.window));
+    if (due) {
+      this.reread = now;
+      return { since: this.cursor === undefined ? undefined : Math.max(0, this.cursor - this.window), ifNoneMatch: undefined, reread: true };
+    }
+    return { since: this.cursor, ifNoneMatch: this.etag, reread: false };
+  }
+
+  /** Notes the list's ETag of a 200 or 304 answer (the first page's). */
+  observeEtag(etag: number | undefined): void {
+    if (etag === undefined || etag === this.etag) return;
+    this.etag = etag;
+    this.etagSeenAt = this.now();
+  }
+
+  /** Keeps the items not emitted yet (nor superseded), in order, and moves the cursor past them. */
   accept<T>(items: readonly T[]): T[] {
     const fresh: T[] = [];
     for (const item of items) {
       const { id, last_modified } = item as unknown as KintoObjectMeta;
-      const key = `${last_modified}/${id}`;
       this.advance(last_modified);
-      if (this.seen.has(key)) continue;
-      this.seen.set(key, last_modified);
+      const previous = this.emitted.get(id);
+      if (previous !== undefined && previous >= last_modified) continue;
+      this.emitted.set(id, last_modified);
+      // Until the first poll is complete, what is stamped before the start is the baseline: there
+      // before the feed, not emitted. Later, such a change is one that committed late: emitted.
+      if (this.floor !== undefined && last_modified <= this.floor) continue;
       fresh.push(item);
     }
-    // What is older than the cursor cannot come back with `_since=cursor`: forget it.
-    const floor = Number(this.value);
-    for (const [key, lastModified] of this.seen) if (lastModified < floor) this.seen.delete(key);
     return fresh;
   }
 
-  /** Moves the cursor to `timestamp` if it is later. */
-  advance(timestamp: string | number | null): void {
-    if (timestamp === null) return;
-    if (this.value === undefined || Number(timestamp) > Number(this.value)) this.value = String(timestamp);
+  /**
+   * A poll has read every page: the cursor may move to the list's ETag (nothing is stamped at or
+   * before it that this poll has not seen, but what commits late), and the baseline is read (see
+   * {@link FeedWindow.accept}). Not before: a poll that fails half-way is read again from the cursor.
+   */
+  pollComplete(): void {
+    if (this.etag !== undefined) this.advance(this.etag);
+    this.floor = undefined;
   }
-}
 
-/** One page of a poll: its changes and the list's ETag. */
-interface FeedPage<T> {
-  readonly items: Change<T>[];
-  readonly etag: string | null;
+  /** Starts from the list's timestamp (a HEAD's ETag) instead of the constructor's `start`. */
+  startAt(timestamp: number | undefined): void {
+    this.cursor = this.floor = timestamp;
+  }
+
+  /**
+   * Ends a poll (complete or not): what is older than the window cannot come back (what is at its
+   * edge, a server could list again); forget it.
+   */
+  settle(): void {
+    if (this.cursor === undefined) return;
+    const edge = this.cursor - this.window;
+    for (const [id, lastModified] of this.emitted) if (lastModified < edge) this.emitted.delete(id);
+  }
+
+  /** How many changes the window holds (for tests: memory stays bounded). */
+  get size(): number {
+    return this.emitted.size;
+  }
+
+  private advance(timestamp: number): void {
+    if (this.cursor === undefined || timestamp > this.cursor) this.cursor = timestamp;
+  }
 }
 
 function checkOptions(options: WatchOptions): void {
-  const { since, interval, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter, limit } = options;
+  const { since, interval, window, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter, limit } = options;
   if (since !== undefined && !/^\d+$/.test(unquote(String(since)))) {
     throw new InvalidArgumentError(`since must be a timestamp (digits), got ${JSON.stringify(since)}.`);
   }
-  for (const [name, value] of Object.entries({ interval, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter })) {
+  for (const [name, value] of Object.entries({ interval, window, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter })) {
     if (value !== undefined && !(value >= 0)) throw new InvalidArgumentError(`${name} must be a number >= 0, got ${value}.`);
   }
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`limit must be an integer >= 1, got ${limit}.`);
@@ -190,58 +282,59 @@ function afterBackoff<X>(notices: Notices, scheduler?: SchedulerLike): MonoTypeO
     });
 }
 
-/** The pages answering `request`, Next-Page followed; nothing on a 304. */
-function changePages<T>(feed: FeedContext<T>, request: KintoRequest): Observable<FeedPage<T>> {
-  return feed.executor.execute(request, feed.resolved, { waitBackoff: true }).pipe(
-    concatMap((response) => {
-      if (response.status === 304) return EMPTY;
-      const page = { items: decodeChanges(response.json, feed.record, feed.path), etag: unquote(response.headers.get("ETag")) };
-      const next = response.headers.get("Next-Page");
-      if (next === null) return of(page);
-      // Later pages carry the resolved headers, not the first page's If-None-Match.
-      const nextRequest = (): KintoRequest => ({ ...nextPageRequest(feed.executor.remote, next), headers: feed.resolved.headers });
-      return concat(of(page), defer(() => changePages(feed, nextRequest())));
-    }),
-  );
+/** An ETag header as a timestamp (`"123"`, or the weak `W/"123"` of a compressing proxy). */
+function etagOf(response: KintoResponse): number | undefined {
+  const value = response.headers.get("ETag");
+  if (value === null) return undefined;
+  const digits = /^(?:W\/)?"?(\d+)"?$/.exec(value.trim());
+  return digits ? Number(digits[1]) : undefined;
 }
 
 /**
- * One poll: the changes after the cursor, oldest first. When nothing matched (other records
- * changed, or the filters exclude them), the cursor jumps to the list's ETag, so that the next
- * idle poll is a 304.
+ * The responses of a listing: `first`, then each Next-Page in turn. A loop (`expand`), not a
+ * recursion: a catch-up of thousands of pages keeps a constant stack.
  */
-function poll<T>(feed: FeedContext<T>, cursor: FeedCursor): Observable<Change<T>> {
+function listing<T>(feed: FeedContext<T>, first: KintoRequest): Observable<KintoResponse> {
+  const send = (request: KintoRequest) => feed.executor.execute(request, feed.resolved, { waitBackoff: true });
+  return send(first).pipe(
+    expand((response) => {
+      const next = response.status === 304 ? null : response.headers.get("Next-Page");
+      // Later pages carry the resolved headers, not the first page's If-None-Match.
+      return next === null ? EMPTY : send({ ...nextPageRequest(feed.executor.remote, next), headers: feed.resolved.headers });
+    }, 1),
+  );
+}
+
+/** One poll (see {@link FeedWindow.next}): the changes not emitted yet, in `last_modified` order within the poll. */
+function poll<T>(feed: FeedContext<T>, state: FeedWindow): Observable<Change<T>> {
   return defer(() => {
-    const since = cursor.value;
-    let matched = false;
-    let etag: string | null = null;
+    const { since, ifNoneMatch } = state.next();
     const request: KintoRequest = {
       method: "GET",
       path: feed.path,
-      query: listQuery({ sort: "last_modified", since, filters: feed.filters, limit: feed.limit }),
-      headers: since === undefined ? feed.resolved.headers : { ...feed.resolved.headers, "If-None-Match": `"${since}"` },
+      query: listQuery({ sort: "last_modified", since: since === undefined ? undefined : String(since), filters: feed.filters, limit: feed.limit }),
+      headers: ifNoneMatch === undefined ? feed.resolved.headers : { ...feed.resolved.headers, "If-None-Match": `"${ifNoneMatch}"` },
     };
-    const changes = changePages(feed, request).pipe(
-      concatMap((page) => {
-        etag = page.etag;
-        matched ||= page.items.length > 0;
-        return from(cursor.accept(page.items));
+    let first = true;
+    return listing(feed, request).pipe(
+      concatMap((response) => {
+        if (first) state.observeEtag(etagOf(response));
+        first = false;
+        if (response.status === 304) return EMPTY;
+        return from(state.accept(decodeChanges(response.json, feed.record, feed.path)));
       }),
+      tap({ complete: () => state.pollComplete() }),
+      finalize(() => state.settle()),
     );
-    const jump = defer(() => {
-      if (!matched) cursor.advance(etag);
-      return EMPTY;
-    });
-    return concat(changes, jump);
   });
 }
 
 /** Moves the cursor to the records list's timestamp (one HEAD); emits nothing. */
-function startAtListTimestamp<T>(feed: FeedContext<T>, cursor: FeedCursor): Observable<never> {
+function startAtListTimestamp<T>(feed: FeedContext<T>, state: FeedWindow): Observable<never> {
   const head: KintoRequest = { method: "HEAD", path: feed.path, headers: feed.resolved.headers };
   return feed.executor.execute(head, feed.resolved, { waitBackoff: true }).pipe(
     concatMap((response) => {
-      cursor.advance(unquote(response.headers.get("ETag")));
+      state.startAt(etagOf(response));
       return EMPTY;
     }),
   );
@@ -249,9 +342,15 @@ function startAtListTimestamp<T>(feed: FeedContext<T>, cursor: FeedCursor): Obse
 
 /**
  * A live feed of the changes of `collection`'s records: created and updated records, and the
- * tombstones (`{id, last_modified, deleted: true}`) of deleted ones, each once, in `last_modified`
- * order. Cold: each subscription polls on its own; unsubscribing aborts the request in flight and
- * clears every timer.
+ * tombstones (`{id, last_modified, deleted: true}`) of deleted ones. Cold: each subscription polls
+ * on its own; unsubscribing aborts the request in flight and clears every timer.
+ *
+ * Guarantee (on every Kinto backend, PostgreSQL with several workers included): every committed
+ * change stamped after the start is emitted, or superseded by a later emitted version of the same
+ * record; never twice; a record's versions in order. Changes of different records come in
+ * `last_modified` order within a poll; a change committed late (out of timestamp order) comes in
+ * the first poll that sees it, after newer changes of other records. See {@link WatchOptions.window}
+ * for the limit.
  *
  * Transient failures (network, timeouts, 5xx, invalid JSON) are retried with a capped exponential
  * delay, unlimited by default (`maxRetries`); other errors (4xx, {@link PayloadValidationError})
@@ -265,27 +364,30 @@ function startAtListTimestamp<T>(feed: FeedContext<T>, cursor: FeedCursor): Obse
 export function watch<C extends t.Mixed | undefined>(collection: Collection<C>, options: WatchOptions = {}): Observable<Change<RecordOf<C>>> {
   return defer(() => {
     checkOptions(options);
-    const { interval, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter } = { ...WATCH_DEFAULTS, ...withoutUndefined(options) };
+    const { interval, window, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter } = { ...WATCH_DEFAULTS, ...withoutUndefined(options) };
     const { scheduler, filters, limit } = options;
     const executor = collection.scope.executor;
+    const resolved = resolve(collection.scope, { headers: options.headers, timeout: options.timeout });
     const feed: FeedContext<RecordOf<C>> = {
       executor,
       // The feed owns its retries: the executor sends each attempt once.
-      resolved: { ...resolve(collection.scope, { headers: options.headers, timeout: options.timeout }), retry: 0 },
+      resolved: { ...resolved, retry: 0, timeout: resolved.timeout ?? WATCH_DEFAULTS.timeout },
       path: collection.recordPath(),
       record: collection.recordCodec,
       filters,
       limit,
       scheduler,
     };
-    const cursor = new FeedCursor(options.since === undefined ? undefined : unquote(String(options.since)));
+    const clock = scheduler ?? asyncScheduler;
+    const start = options.since === undefined ? undefined : Number(unquote(String(options.since)));
+    const state = new FeedWindow(start, window, () => clock.now());
     const guarded = <X>(source: Observable<X>) =>
       source.pipe(afterBackoff(executor.notices, scheduler), retryTransientFeed(maxRetries, retryDelay, maxRetryDelay, maxRetryAfter, scheduler));
 
-    const polls = guarded(poll(feed, cursor));
-    const start = options.since === undefined ? guarded(startAtListTimestamp(feed, cursor)) : polls;
+    const polls = guarded(poll(feed, state));
+    const first = options.since === undefined ? guarded(startAtListTimestamp(feed, state)) : polls;
     const loop = concat(timer(interval, scheduler).pipe(ignoreElements()), polls).pipe(repeat());
-    return concat(start, loop);
+    return concat(first, loop);
   });
 }
 

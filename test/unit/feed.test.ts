@@ -7,7 +7,7 @@ import { defer, mergeMap, take, throwError, timer } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { Collection, DEFAULT_RETRY, KintoHttpError, NetworkError, Notices, PayloadValidationError, RetryAfterTooLongError, type Bucket, type KintoRequest, type KintoResponse } from "../../src";
 import type { Executor } from "../../src/resources/context";
-import { decodeChanges, FeedCursor, feedRetryDelay, watch, type WatchOptions } from "../../src/streams/feed";
+import { decodeChanges, FeedWindow, feedRetryDelay, watch, type WatchOptions } from "../../src/streams/feed";
 
 const PATH = "/buckets/b/collections/c/records";
 const summary = { method: "GET", path: PATH };
@@ -67,11 +67,12 @@ describe("feed timing (virtual time)", () => {
     const b = { id: "b", last_modified: 12, deleted: true };
     const { collection, calls } = fakeExecutor(scheduler, [ok([a, b], 12), notModified(12)]);
     scheduler.run(({ expectObservable }) => {
-      expectObservable(watch(collection, { since: 10, interval: 1000 }), "^ 3500ms !").toBe("-(ab)", { a, b });
+      expectObservable(watch(collection, { since: 10, interval: 1000, window: 0 }), "^ 3500ms !").toBe("-(ab)", { a, b });
     });
     expect(calls.map((c) => c.at)).toEqual([0, 1001, 2002, 3003]);
     expect(calls.map(since)).toEqual(["10", "12", "12", "12"]);
-    expect(calls.map((c) => c.request.headers?.["If-None-Match"])).toEqual(['"10"', '"12"', '"12"', '"12"']);
+    // The first poll reads the list whole; once its ETag is known (and quiet for `window`), 304 polls.
+    expect(calls.map((c) => c.request.headers?.["If-None-Match"])).toEqual([undefined, '"12"', '"12"', '"12"']);
     expect(calls[0].request.query?._sort).toBe("last_modified");
   });
 
@@ -80,7 +81,7 @@ describe("feed timing (virtual time)", () => {
     const r = { id: "r", last_modified: 60 };
     const { collection, calls } = fakeExecutor(scheduler, [notModified(50), notModified(50), ok([r], 60), notModified(60)]);
     scheduler.run(({ expectObservable }) => {
-      expectObservable(watch(collection, { interval: 10 }), "^ 40ms !").toBe("23ms r", { r });
+      expectObservable(watch(collection, { interval: 10, window: 0 }), "^ 40ms !").toBe("23ms r", { r });
     });
     expect(calls.map((c) => c.request.method)).toEqual(["HEAD", "GET", "GET", "GET"]);
     expect(calls.map((c) => c.at)).toEqual([0, 11, 22, 33]);
@@ -92,7 +93,7 @@ describe("feed timing (virtual time)", () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const response$ = cold("---(r|)", { r: notModified(5) });
       const executor = { ...fakeExecutor(scheduler, []).executor, execute: () => response$ };
-      expectObservable(watch(collectionOf(executor), { since: 5, interval: 5 }), "^ 16ms !").toBe("");
+      expectObservable(watch(collectionOf(executor), { since: 5, interval: 5, window: 0 }), "^ 16ms !").toBe("");
       expectSubscriptions(response$.subscriptions).toBe(["^--!", "8ms ^--!", "16ms ^!"]);
     });
   });
@@ -101,7 +102,7 @@ describe("feed timing (virtual time)", () => {
     const scheduler = newScheduler();
     const { collection, calls } = fakeExecutor(scheduler, [notModified(5), ok([], 9), notModified(9)]);
     scheduler.run(({ expectObservable }) => {
-      expectObservable(watch(collection, { since: 5, interval: 10 }), "^ 40ms !").toBe("");
+      expectObservable(watch(collection, { since: 5, interval: 10, window: 0 }), "^ 40ms !").toBe("");
     });
     expect(calls.map(since)).toEqual(["5", "5", "9", "9"]);
   });
@@ -112,12 +113,66 @@ describe("feed timing (virtual time)", () => {
     const next = `http://kinto.test/v1${PATH}?_since=100&_sort=last_modified&_token=xyz`;
     const { collection, calls } = fakeExecutor(scheduler, [ok([a, b], 103, next), ok([c], 103), notModified(103)], 5);
     scheduler.run(({ expectObservable }) => {
-      expectObservable(watch(collection, { since: 100, interval: 10 }), "^ 25ms !").toBe("5ms (ab) 1ms c", { a, b, c });
+      expectObservable(watch(collection, { since: 100, interval: 10, window: 0 }), "^ 25ms !").toBe("5ms (ab) 1ms c", { a, b, c });
     });
     expect(calls.map((x) => x.at)).toEqual([0, 5, 20]);
     expect(calls[1].request.query?._token).toBe("xyz");
     expect(calls[1].request.headers?.["If-None-Match"]).toBeUndefined();
     expect(since(calls[2])).toBe("103");
+  });
+});
+
+describe("feed window: commits out of timestamp order (virtual time)", () => {
+  /** A server that honours `_since` and If-None-Match, whose list holds `visible()` now. */
+  const server = (visible: () => { id: string; last_modified: number }[], etag: number) => (request: KintoRequest) => {
+    if (request.headers?.["If-None-Match"] === `"${etag}"`) return notModified(etag);
+    return ok(visible().filter((item) => item.last_modified > Number(request.query?._since ?? 0)), etag);
+  };
+
+  it("re-reads `window` behind its cursor every window/2 while the ETag moves, then only 304s", () => {
+    const scheduler = newScheduler();
+    const a = { id: "a", last_modified: 110 };
+    const { collection, calls } = fakeExecutor(scheduler, [server(() => [a], 110)]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { since: 100, interval: 10, window: 30 }), "^ 75ms !").toBe("-a", { a });
+    });
+    // Re-reads (since 70/80, no If-None-Match) at 0, 22, 44: the last one more than `window` after
+    // the ETag was first seen (frame 1); between and after them, polls after the cursor with If-None-Match.
+    expect(calls.map((c) => c.at)).toEqual([0, 11, 22, 33, 44, 55, 66]);
+    expect(calls.map(since)).toEqual(["70", "110", "80", "110", "80", "110", "110"]);
+    expect(calls.map((c) => c.request.headers?.["If-None-Match"])).toEqual([undefined, '"110"', undefined, '"110"', undefined, '"110"', '"110"']);
+  });
+
+  it("emits a change that commits late, stamped before the cursor, in the next re-read, once", () => {
+    const scheduler = newScheduler();
+    const [a, b] = [{ id: "a", last_modified: 110 }, { id: "b", last_modified: 120 }];
+    // `a` commits at frame 5, after `b` (stamped later) was seen; the list's ETag stays 120.
+    const { collection } = fakeExecutor(scheduler, [server(() => (scheduler.now() >= 5 ? [a, b] : [b]), 120)]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { since: 100, interval: 10, window: 50 }), "^ 80ms !").toBe("-b 32ms a", { a, b });
+    });
+  });
+
+  it("without `since`: what the first poll finds stamped before the start is not emitted; what commits late there is", () => {
+    const scheduler = newScheduler();
+    const [x, y, z] = [{ id: "x", last_modified: 90 }, { id: "y", last_modified: 100 }, { id: "z", last_modified: 95 }];
+    const { collection, calls } = fakeExecutor(scheduler, [server(() => (scheduler.now() >= 15 ? [x, z, y] : [x, y]), 100)]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { interval: 10, window: 50 }), "^ 50ms !").toBe("45ms z", { z });
+    });
+    expect(calls.map((c) => c.request.method)).toEqual(["HEAD", "GET", "GET", "GET", "GET"]);
+    expect(calls.slice(1).map(since)).toEqual(["50", "100", "100", "50"]);
+  });
+
+  it("holds only the changes of the last `window` ms", () => {
+    let now = 0;
+    const state = new FeedWindow(0, 100, () => now);
+    for (let t = 1; t <= 10_000; t++) {
+      state.accept([{ id: `r${t % 5000}`, last_modified: t }]);
+      state.settle();
+      now = t;
+    }
+    expect(state.size).toBeLessThanOrEqual(101);
   });
 });
 
@@ -130,7 +185,7 @@ describe("feed retries (virtual time)", () => {
     const script: Reply[] = [down, down, down, down, down, ok([r], 2), down, notModified(2)];
     const { collection, calls } = fakeExecutor(scheduler, script);
     scheduler.run(({ expectObservable }) => {
-      const feed = watch(collection, { since: 1, interval: 1000, retryDelay: 10, maxRetryDelay: 40 });
+      const feed = watch(collection, { since: 1, interval: 1000, window: 0, retryDelay: 10, maxRetryDelay: 40 });
       expectObservable(feed, "^ 1200ms !").toBe("156ms r", { r });
     });
     // Delays 10, 20, 40, 40, 40 after each 1-frame failure; after the success the next failure waits 10 again.
@@ -185,11 +240,12 @@ describe("feed retries (virtual time)", () => {
     const scheduler = newScheduler();
     const [a, b, c] = [1, 2, 3].map((n) => ({ id: `r${n}`, last_modified: 10 + n }));
     const next = `http://kinto.test/v1${PATH}?_token=t`;
-    // Page 2 fails; the retried poll (from b's timestamp) sees b again at the boundary, then c.
+    // Page 2 fails; the retried poll (from b's timestamp: the cursor moves to the ETag only once
+    // every page is read) sees b again at the boundary, then c.
     const script: Reply[] = [ok([a, b], 13, next), down, ok([b, c], 13), notModified(13)];
     const { collection, calls } = fakeExecutor(scheduler, script);
     scheduler.run(({ expectObservable }) => {
-      expectObservable(watch(collection, { since: 10, interval: 100, retryDelay: 5 }), "^ 150ms !").toBe("-(ab) 3ms c", { a, b, c });
+      expectObservable(watch(collection, { since: 10, interval: 100, window: 0, retryDelay: 5 }), "^ 150ms !").toBe("-(ab) 3ms c", { a, b, c });
     });
     expect(calls.map(since)).toEqual(["10", undefined, "12", "13"]);
   });
@@ -202,7 +258,7 @@ describe("feed and Backoff (virtual time)", () => {
     withBackoff.headers.set("Backoff", "3");
     const { collection, calls } = fakeExecutor(scheduler, [withBackoff, notModified(5)]);
     scheduler.run(({ expectObservable }) => {
-      expectObservable(watch(collection, { since: 5, interval: 1000 }), "^ 5000ms !").toBe("");
+      expectObservable(watch(collection, { since: 5, interval: 1000, window: 0 }), "^ 5000ms !").toBe("");
     });
     // Backoff: 3 s received at 1 → next poll at 3001 (not 1001); then back to the interval.
     expect(calls.map((c) => c.at)).toEqual([0, 3001, 4002]);
@@ -230,25 +286,28 @@ describe("feed pieces", () => {
     expect(invalid([{ id: "a", last_modified: "1", deleted: true }])).toThrow(/data\[0\]\.last_modified/);
   });
 
-  it("the cursor keeps what it saw at its boundary only", () => {
-    const cursor = new FeedCursor("10");
+  it("the window drops what it emitted and older versions, and forgets what falls behind it", () => {
+    const state = new FeedWindow(10, 5, () => 0);
     const a = { id: "a", last_modified: 11 };
     const b = { id: "b", last_modified: 12 };
-    expect(cursor.accept([a, b])).toEqual([a, b]);
-    expect(cursor.value).toBe("12");
-    expect(cursor.accept([b, { ...a, last_modified: 13 }])).toEqual([{ ...a, last_modified: 13 }]);
-    cursor.advance(9);
-    expect(cursor.value).toBe("13");
+    expect(state.accept([a, b])).toEqual([a, b]);
+    expect(state.cursor).toBe(12);
+    expect(state.accept([b, { ...a, last_modified: 13 }, a])).toEqual([{ ...a, last_modified: 13 }]);
+    state.observeEtag(30);
+    state.pollComplete();
+    expect(state.cursor).toBe(30);
+    state.settle();
+    expect(state.size).toBe(0);
   });
 
   it("refuses invalid options on subscription, before any request", () => {
     const scheduler = newScheduler();
     const { collection, calls } = fakeExecutor(scheduler, [notModified(1)]);
     const errors: string[] = [];
-    for (const options of [{ since: "yesterday" }, { interval: -1 }, { limit: 0 }] as WatchOptions[]) {
+    for (const options of [{ since: "yesterday" }, { interval: -1 }, { limit: 0 }, { window: -1 }] as WatchOptions[]) {
       watch(collection, options).subscribe({ error: (e: Error) => errors.push(e.name) });
     }
-    expect(errors).toEqual(["InvalidArgumentError", "InvalidArgumentError", "InvalidArgumentError"]);
+    expect(errors).toEqual(["InvalidArgumentError", "InvalidArgumentError", "InvalidArgumentError", "InvalidArgumentError"]);
     expect(calls).toHaveLength(0);
   });
 });
