@@ -18,9 +18,10 @@ export { decode, decodeWith } from "./http/decode";
 export type { KintoRequest, HttpMethod } from "./http/request";
 export type { FetchLike, KintoResponse } from "./http/transport";
 export { records, allRecords, toAsyncIterable, type Page, type ListOptions, type FilterValue } from "./streams/pages";
-export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type Batcher } from "./streams/batch";
+export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type Batcher, type CheckedBatchResponse } from "./streams/batch";
+export { TransactionAbortedError, type Outcome } from "./streams/outcomes";
 export type { WatchOptions, Change } from "./streams/feed";
-export { TransactionAbortedError, type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
+export { type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
 export { parseDataURL, type AttachmentOptions, type AttachmentMetadata } from "./resources/attachments";
 export { IncompleteHistoryError } from "./streams/snapshot";
 

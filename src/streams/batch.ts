@@ -2,12 +2,14 @@
  * Batches: operations queued by a function are sent to `/batch`, split into chunks of the server's
  * `batch_max_requests`, one chunk after the other.
  */
-import { concatMap, defer, EMPTY, from, isObservable, map, reduce, switchMap, type Observable } from "rxjs";
+import { concatMap, defer, EMPTY, from, isObservable, map, of, reduce, switchMap, timer, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
+import { retryDelay } from "../http/retry";
 import { isIdempotent, queryString, type KintoRequest } from "../http/request";
 import { BatchResponses, type BatchResponse } from "../resources/codecs";
 import type { Executor } from "../resources/context";
-import { cascade, type ResourceOptions } from "../resources/options";
+import { cascade, type Resolved, type ResourceOptions } from "../resources/options";
+import { outcomes, outcomeUnknown, rolledBack, TransactionAbortedError, type Outcome } from "./outcomes";
 import type { Bucket } from "../resources/bucket";
 import type { Collection } from "../resources/collection";
 import type { KintoClient } from "../resources/client";
@@ -45,7 +47,7 @@ export interface AggregateResponse {
     /** The server's error body. */
     error: unknown;
   }[];
-  /** Successfully published objects (HTTP 200, 201). */
+  /** Successfully published objects (HTTP 200, 201), committed on the server. */
   readonly published: unknown[];
   /** Conflicts (HTTP 412): what was sent and what the server holds. */
   readonly conflicts: {
@@ -55,6 +57,27 @@ export interface AggregateResponse {
     local: unknown;
     /** What the server holds (the 412's `details.existing`; `null` if it sent none). */
     remote: unknown;
+  }[];
+  /**
+   * Writes the server answered 2xx (or 409) but rolled back with the batch's transaction (a later
+   * sub-request answered 409), and that were not sent again or failed again: not on the server.
+   */
+  readonly rolledBack: {
+    /** The path of the sub-request. */
+    path: string;
+    /** The sub-request as sent. */
+    sent: BatchRequest;
+    /** The reported 409 body (`reported` holds the server's own answer). */
+    error: unknown;
+  }[];
+  /** Writes of a batch with a server error (5xx) inside, that may or may not have been kept. */
+  readonly unknown: {
+    /** The path of the sub-request. */
+    path: string;
+    /** The sub-request as sent. */
+    sent: BatchRequest;
+    /** The reported 503 body (`reported` holds the server's own answer). */
+    error: unknown;
   }[];
   /** Operations whose target was missing (HTTP 404). */
   readonly skipped: {
@@ -67,8 +90,8 @@ export interface AggregateResponse {
   }[];
 }
 
-/** What `batch` emits: the responses in request order, or the aggregate. */
-export type BatchResult = BatchResponse[] | AggregateResponse;
+/** What `batch` emits: the responses in request order (each with its outcome), or the aggregate. */
+export type BatchResult = CheckedBatchResponse[] | AggregateResponse;
 
 /** The public members of `T` (an intersection of classes with private members would be `never`). */
 type Public<T> = { [K in keyof T]: T[K] };
@@ -126,7 +149,8 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /**
  * Sends `requests` to `/batch` in chunks of `batch_max_requests`, one chunk at a time, and emits
- * each chunk's responses. A chunk whose sub-requests are all safe to repeat may be retried whole.
+ * each chunk's responses, checked ({@link sendChecked}). A chunk whose sub-requests are all safe to
+ * repeat may be retried whole on a transport failure.
  */
 export function sendBatches(
   client: Executor,
@@ -134,18 +158,20 @@ export function sendBatches(
   requests: readonly BatchRequest[],
   idempotent: readonly boolean[],
   options: ResourceOptions = {},
-): Observable<BatchResponse[]> {
+): Observable<CheckedBatchResponse[]> {
   const resolved = cascade(...levels, options);
   return client.fetchServerSettings().pipe(
     switchMap((settings) => {
       const size = settings.batch_max_requests || requests.length || 1;
       const indexes = chunks(requests.map((_, i) => i), size);
-      return from(indexes).pipe(concatMap((chunk) => sendChunk(client, chunk.map((i) => requests[i]), chunk.every((i) => idempotent[i]), resolved)));
+      return from(indexes).pipe(
+        concatMap((chunk) => sendChecked(client, chunk.map((i) => requests[i]), chunk.every((i) => idempotent[i]), resolved)),
+      );
     }),
   );
 }
 
-/** Sends one `/batch` request; emits its responses. */
+/** Sends one `/batch` request; emits its responses as the server sent them. */
 export function sendChunk(
   client: Executor,
   requests: readonly BatchRequest[],
@@ -157,13 +183,75 @@ export function sendChunk(
   return client.execute(request, resolved, flags).pipe(map((response) => decodeWith(BatchResponses, response.json, "/batch").responses));
 }
 
-/** Groups batch responses as kinto-http.js does. */
-export function aggregate(responses: readonly BatchResponse[], requests: readonly BatchRequest[]): AggregateResponse {
-  const result: AggregateResponse = { errors: [], published: [], conflicts: [], skipped: [] };
+/** A sub-response with what became of it on the server (see {@link Outcome}). */
+export type CheckedBatchResponse = BatchResponse & {
+  /** `applied`, `rolled-back` (reported as a 409), `failed` or `unknown` (reported as a 503). */
+  readonly outcome: Outcome;
+};
+
+/**
+ * Sends one chunk and reports each sub-request as what it is ({@link outcomes}): a write rolled
+ * back by a later 409 is reported as a 409, never as the 2xx the server listed. When `retry`
+ * allows, the rolled-back sub-requests (only they) are sent again after the 409's Retry-After (or
+ * the client's retry delay), drawing from the retry budget: a create by POST as a create-only PUT
+ * at the id the server had given it (`If-None-Match: *`), so that no write is ever duplicated.
+ */
+export function sendChecked(client: Executor, requests: readonly BatchRequest[], idempotent: boolean, resolved: Resolved): Observable<CheckedBatchResponse[]> {
+  const policy = client.retryPolicyFor(resolved.retry);
+  const results: (CheckedBatchResponse | undefined)[] = requests.map(() => undefined);
+  const attempt = (pending: readonly number[], sent: readonly BatchRequest[], round: number): Observable<CheckedBatchResponse[]> =>
+    sendChunk(client, sent, idempotent && round === 0, resolved).pipe(
+      concatMap((responses) => {
+        const found = outcomes(sent, responses);
+        const cause = responses.map((r) => r.status).lastIndexOf(409);
+        const again: number[] = [];
+        const resend: BatchRequest[] = [];
+        found.forEach((outcome, k) => {
+          const i = pending[k];
+          const response = responses[k];
+          if (outcome === "rolled-back") {
+            results[i] = { ...rolledBack(response, cause), outcome };
+            again.push(i);
+            resend.push(resendable(sent[k], response));
+          } else results[i] = { ...(outcome === "unknown" ? outcomeUnknown(response) : response), outcome };
+        });
+        if (again.length === 0 || round >= policy.count) return of(results as CheckedBatchResponse[]);
+        const aborted = new TransactionAbortedError(responses[cause]);
+        if (policy.acquire && !policy.acquire(aborted)) return of(results as CheckedBatchResponse[]);
+        const wait = Math.min(retryDelay(aborted, round + 1, policy), policy.maxRetryAfter);
+        return timer(wait).pipe(concatMap(() => attempt(again, resend, round + 1)));
+      }),
+    );
+  return defer(() => attempt(requests.map((_, i) => i), requests, 0));
+}
+
+/**
+ * A rolled-back sub-request, in a form that is safe to send again: a POST create becomes a
+ * create-only PUT at the id the server had answered with (the record is not there: it was rolled
+ * back); anything else is sent as it was (it was not applied).
+ */
+function resendable(request: BatchRequest, response: BatchResponse): BatchRequest {
+  const id = (response.body as { data?: { id?: unknown } } | undefined)?.data?.id;
+  if (request.method !== "POST" || typeof id !== "string") return request;
+  const [path, query] = request.path.split("?");
+  const body = request.body as { data?: Record<string, unknown>; permissions?: unknown } | undefined;
+  return {
+    method: "PUT",
+    path: `${path}/${encodeURIComponent(id)}${query ? `?${query}` : ""}`,
+    headers: { ...request.headers, "If-None-Match": "*" },
+    body: { ...body, data: { ...body?.data, id } },
+  };
+}
+
+/** Groups batch responses as kinto-http.js does, and what was rolled back or is unknown apart. */
+export function aggregate(responses: readonly CheckedBatchResponse[], requests: readonly BatchRequest[]): AggregateResponse {
+  const result: AggregateResponse = { errors: [], published: [], conflicts: [], skipped: [], rolledBack: [], unknown: [] };
   responses.forEach((response, index) => {
     const request = requests[index];
     const body = response.body as { details?: { existing?: unknown } } | undefined;
-    if (response.status >= 200 && response.status < 400) result.published.push(response.body);
+    if (response.outcome === "rolled-back") result.rolledBack.push({ path: request.path, sent: request, error: response.body });
+    else if (response.outcome === "unknown") result.unknown.push({ path: request.path, sent: request, error: response.body });
+    else if (response.status >= 200 && response.status < 400) result.published.push(response.body);
     else if (response.status === 404) {
       const match = /(buckets|groups|collections|records)\/([^/?]+)(\?.*)?$/.exec(request.path);
       result.skipped.push({ id: match ? decodeURIComponent(match[2]) : undefined, path: request.path, error: response.body });
@@ -203,7 +291,7 @@ export function batch<R>(
     if (errors.length > 0) throw errors[0];
     if (recorder.requests.length === 0) return from([(wantAggregate ? aggregate([], []) : []) as R]);
     return sendBatches(client, levels, recorder.requests, recorder.idempotent, callOptions).pipe(
-      reduce((all, responses) => all.concat(responses), [] as BatchResponse[]),
+      reduce((all, responses) => all.concat(responses), [] as CheckedBatchResponse[]),
       map((responses) => (wantAggregate ? aggregate(responses, recorder.requests) : responses) as R),
     );
   });

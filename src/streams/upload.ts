@@ -14,15 +14,15 @@
  * sent again whole (transport retry, or a transaction the server rolled back) without duplicating
  * records.
  */
-import { concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, type Observable } from "rxjs";
+import { concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, timer, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError, type KintoErrorBody } from "../http/errors";
-import { retryTransient } from "../http/retry";
-import { parseRetryAfter } from "../http/retry-after";
+import { InvalidArgumentError, KintoHttpError, RetryAfterTooLongError } from "../http/errors";
+import { retryDelay } from "../http/retry";
 import { envelope, KintoObject, type BatchResponse } from "../resources/codecs";
 import type { Collection } from "../resources/collection";
 import { cascade, safeHeaders, type ResourceOptions } from "../resources/options";
 import { sendChunk, type BatchRequest } from "./batch";
+import { errorBody, outcomes, TransactionAbortedError } from "./outcomes";
 
 /** One record to upload: any JSON object; `id` is optional. */
 export type UploadRecord = Readonly<Record<string, unknown>>;
@@ -44,6 +44,13 @@ export interface UploadOptions extends ResourceOptions {
   readonly onProgress?: (progress: UploadProgress) => void;
   /** Id of a record that has none (default `crypto.randomUUID()`). */
   readonly generateId?: () => string;
+  /**
+   * How many times records that the server rolled back are sent again (default 10), whatever
+   * `retry` says: on PostgreSQL, concurrent batches into one collection collide (409 "please
+   * retry") and Kinto rolls back part of each. Only the rolled-back records are sent again, after
+   * the 409's Retry-After, drawing from the client's retry budget.
+   */
+  readonly rollbackRetries?: number;
 }
 
 /** Counters of an upload, cumulative. */
@@ -121,18 +128,6 @@ export type UploadEvent =
       readonly progress: UploadProgress;
     };
 
-/**
- * The server rolled back a whole `/batch` transaction: an item answered 409 or 5xx inside a 200
- * (Kinto aborts the transaction, the other items' 2xx are void). Uploads send such a chunk again
- * (up to `retry` times) and fail with this error when retries are exhausted.
- */
-export class TransactionAbortedError extends KintoHttpError {
-  /** @param item the sub-response that aborted the transaction (its `Retry-After`, if any, is honoured) */
-  constructor(readonly item: BatchResponse) {
-    super(item.status, { method: "POST", path: "/batch" }, errorBody(item.body), parseRetryAfter(headerOf(item, "retry-after")));
-  }
-}
-
 /** A record ready to be sent: its id is fixed, so attempts are identical. */
 interface Write {
   readonly id: string;
@@ -150,7 +145,8 @@ interface Write {
  */
 export function upload(collection: Collection<any>, source: UploadSource, options: UploadOptions = {}): Observable<UploadEvent> {
   return defer(() => {
-    const { chunkSize, concurrency = 1, onProgress, generateId = randomId, ...callOptions } = options;
+    const { chunkSize, concurrency = 1, onProgress, generateId = randomId, rollbackRetries = 10, ...callOptions } = options;
+    requireCount(rollbackRetries + 1, "rollbackRetries");
     requireCount(concurrency, "concurrency");
     if (chunkSize !== undefined) requireCount(chunkSize, "chunkSize");
     const executor = collection.bucket.client;
@@ -170,15 +166,33 @@ export function upload(collection: Collection<any>, source: UploadSource, option
       return { id, data, kind: create ? "create" : "write", request };
     };
 
-    const attempt = (writes: readonly Write[]): Observable<RecordResult[]> =>
+    const policy = executor.retryPolicyFor(resolved.retry);
+    // Sends `writes`; what the server rolled back (or may not have kept: a 5xx inside the batch) is
+    // sent again, only that, after the server's Retry-After: every write is create-only or
+    // conditional, so a write that was in fact kept answers 412 with what was sent (`created`).
+    const attempt = (writes: readonly Write[], round: number): Observable<RecordResult[]> =>
       sendChunk(executor, writes.map((w) => w.request), true, resolved, { waitBackoff: true }).pipe(
-        map((responses) => {
-          const aborting = responses.find((r) => r.status === 409 || r.status >= 500);
-          if (aborting) throw new TransactionAbortedError(aborting);
-          return writes.map((write, i) => resultOf(write, responses[i]));
+        concatMap((responses) => {
+          const found = outcomes(writes.map((w) => w.request), responses);
+          const results = writes.map((write, i) => (found[i] === "applied" || found[i] === "failed" ? resultOf(write, responses[i]) : undefined));
+          const again = writes.filter((_, i) => results[i] === undefined);
+          if (again.length === 0) return of(results as RecordResult[]);
+          const statuses = responses.map((r) => r.status);
+          const cause = statuses.includes(409) ? statuses.lastIndexOf(409) : statuses.findIndex((status) => status >= 500);
+          const error = new TransactionAbortedError(responses[cause]);
+          if (round >= rollbackRetries) return throwError(() => error);
+          if (error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfter) {
+            return throwError(() => new RetryAfterTooLongError(error.retryAfterMs!, policy.maxRetryAfter, error));
+          }
+          if (policy.acquire && !policy.acquire(error)) return throwError(() => error);
+          return timer(retryDelay(error, round + 1, policy)).pipe(
+            concatMap(() => attempt(again, round + 1)),
+            map((retried) => {
+              let k = 0;
+              return results.map((result) => result ?? retried[k++]);
+            }),
+          );
         }),
-        // The client's delays, caps and retry budget; the item's Retry-After when it has one.
-        retryTransient(true, executor.retryPolicyFor(resolved.retry), (error) => error instanceof TransactionAbortedError),
       );
 
     const sendRecords = (records: readonly UploadRecord[]): Observable<UploadEvent> =>
@@ -187,7 +201,7 @@ export function upload(collection: Collection<any>, source: UploadSource, option
         const writes = records.map(prepare); // ids fixed before the first attempt
         progress.sent += writes.length;
         const sent: UploadEvent = { type: "sent", chunk, ids: writes.map((w) => w.id), progress: { ...progress } };
-        const answered = attempt(writes).pipe(
+        const answered = attempt(writes, 0).pipe(
           map((results): UploadEvent => {
             for (const r of results) progress[r.status === "created" || r.status === "updated" ? "confirmed" : "failed"]++;
             return { type: "chunk", chunk, results, progress: { ...progress } };
@@ -307,21 +321,6 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
   );
-}
-
-/** A sub-response's header, by case-insensitive name. */
-function headerOf(item: BatchResponse, name: string): string | undefined {
-  for (const [key, value] of Object.entries(item.headers ?? {})) if (key.toLowerCase() === name) return value;
-  return undefined;
-}
-
-/** The Kinto error body inside a sub-response, field by field. */
-function errorBody(body: unknown): KintoErrorBody {
-  if (!body || typeof body !== "object") return {};
-  const o = body as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
-  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
-  return { code: num(o.code), errno: num(o.errno), error: text(o.error), message: text(o.message), details: o.details, info: text(o.info) };
 }
 
 function requireCount(value: unknown, name: string): void {

@@ -90,17 +90,21 @@ describe("upload: retries without duplicates", () => {
     expect(events[events.length - 1].progress).toEqual({ sent: 1, confirmed: 0, failed: 1 });
   });
 
-  it("a transaction rolled back by the server (409 inside a 200) is sent again with the same ids", async () => {
+  it("a 409 inside a 200: what came before it (rolled back) is sent again with the same ids, what came after it is not", async () => {
     const server = memoryServer();
+    // Kinto's batch view: item 1 answers 409 and aborts the transaction; item 0's 201 is void; item
+    // 2 runs in a new transaction and is kept.
     const { collection, calls } = fakeCollection((requests, call) => {
-      if (call === 1) return of(server.answer(requests.map((r, i) => ({ status: i === 1 ? 409 : 201, path: r.path, body: {} }))));
-      return of(server.answer(server.apply(requests)));
+      if (call > 1) return of(server.answer(server.apply(requests)));
+      const [kept] = server.apply([requests[2]]);
+      const void201 = { status: 201, path: requests[0].path, body: { data: { id: "void", last_modified: 1 } } };
+      return of(server.answer([void201, { status: 409, path: requests[1].path, body: { code: 409 } }, kept]));
     });
-    const events = await lastValueFrom(collection.uploadRecords([{ a: 1 }, { a: 2 }, { a: 3 }], { retry: 1 }).pipe(toArray()));
+    const events = await lastValueFrom(collection.uploadRecords([{ a: 1 }, { a: 2 }, { a: 3 }]).pipe(toArray()));
     expect(calls).toHaveLength(2);
-    expect(batchIds(calls[1].requests)).toEqual(batchIds(calls[0].requests));
-    expect(results(events).map((r) => r.status)).toEqual(["created", "created", "created"]);
-    expect(server.records.size).toBe(3);
+    expect(batchIds(calls[1].requests)).toEqual(batchIds(calls[0].requests).slice(0, 2));
+    expect(results(events).map((r) => [r.id, r.status])).toEqual(batchIds(calls[0].requests).map((id) => [id, "created"]));
+    expect([...server.records.keys()].sort()).toEqual(batchIds(calls[0].requests).sort());
     // One "sent" per chunk, not per attempt.
     expect(events.filter((e) => e.type === "sent")).toHaveLength(1);
   });
@@ -129,10 +133,11 @@ describe("upload: retries without duplicates", () => {
     });
   });
 
-  it("fails with TransactionAbortedError when retries are exhausted", async () => {
-    const { collection, calls } = fakeCollection((requests) => of({ status: 200, headers: new Headers(), json: { responses: requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })) } }));
-    await expect(lastValueFrom(collection.uploadRecords([{ a: 1 }], { retry: 1 }))).rejects.toBeInstanceOf(TransactionAbortedError);
-    expect(calls).toHaveLength(2);
+  it("fails with TransactionAbortedError when rollbackRetries are exhausted", async () => {
+    const rolledBack = (requests: readonly BatchRequest[]) => of({ status: 200, headers: new Headers(), json: { responses: requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })) } });
+    const { collection, calls } = fakeCollection(rolledBack, { retryPolicy: { baseDelay: 1 } });
+    await expect(lastValueFrom(collection.uploadRecords([{ a: 1 }], { rollbackRetries: 2 }))).rejects.toBeInstanceOf(TransactionAbortedError);
+    expect(calls).toHaveLength(3);
   });
 
   it("per-record 4xx inside a 200 are reported and never replayed", async () => {
