@@ -1,5 +1,6 @@
 // Builds dist/: ESM and CommonJS builds of src/ (dependencies external), a minified browser bundle
-// (global KintoClient, rxjs and io-ts inlined, the browser's own fetch), and .d.ts types (tsc).
+// (global KintoClient, rxjs and io-ts inlined; cross-fetch is never imported
+// statically: see defaultFetch in src/http/transport.ts), and .d.ts types (tsc).
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -16,15 +17,6 @@ const esmSubpaths = {
     b.onResolve({ filter: /^(fp-ts|io-ts)\/lib\/[A-Za-z]+$/ }, (args) => ({ path: `${args.path}.js`, external: true }));
   },
 };
-// In the browser, fetch is the browser's: no cross-fetch ponyfill in the bundle.
-const browserFetch = {
-  name: "browser-fetch",
-  setup(b) {
-    b.onResolve({ filter: /^cross-fetch$/ }, () => ({ path: "cross-fetch", namespace: "browser-fetch" }));
-    b.onLoad({ filter: /.*/, namespace: "browser-fetch" }, () => ({ contents: "export default globalThis.fetch;", loader: "js" }));
-  },
-};
-
 await Promise.all([
   build({ ...common, format: "esm", platform: "neutral", mainFields: ["module", "main"], outfile: "dist/esm/index.mjs", external, plugins: [esmSubpaths] }),
   build({ ...common, format: "cjs", platform: "node", outfile: "dist/cjs/index.js", external }),
@@ -37,7 +29,6 @@ await Promise.all([
     outfile: "dist/browser/kinto-rx.min.js",
     conditions: ["es2015"],
     mainFields: ["es2015", "browser", "module", "main"],
-    plugins: [browserFetch],
     footer: { js: "KintoClient=Object.assign(KintoClient.default,KintoClient);" },
   }),
   // The command-line tool: one file, everything inlined.

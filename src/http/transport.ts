@@ -19,6 +19,33 @@ import { parseRetryAfter } from "./retry-after";
 /** The fetch function the transport calls (the global one, cross-fetch's, or a test's). */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * The platform's own fetch (browsers, Node 18+, Deno, Bun), else cross-fetch, loaded on the first
+ * request. The ponyfill's name is not a literal in the `import()`, so that bundlers leave it out:
+ * an app on a platform that has fetch (every browser, every SSR server) never carries it.
+ */
+export function defaultFetch(): FetchLike {
+  if (typeof globalThis.fetch === "function") return globalThis.fetch.bind(globalThis);
+  let ponyfill: Promise<FetchLike> | undefined;
+  return (input, init) => {
+    ponyfill ??= loadPonyfill().catch((error: unknown) => {
+      ponyfill = undefined; // the next request tries again
+      throw error;
+    });
+    return ponyfill.then((fetch) => fetch(input, init));
+  };
+}
+
+const PONYFILL = "cross-fetch";
+
+async function loadPonyfill(): Promise<FetchLike> {
+  const loaded = (await import(PONYFILL)) as { default?: unknown };
+  // CommonJS seen from ESM: the function is the default export, or the default's default.
+  const fetch = typeof loaded.default === "function" ? loaded.default : (loaded.default as { default?: unknown } | undefined)?.default;
+  if (typeof fetch !== "function") throw new Error("This platform has no fetch and cross-fetch could not be loaded: pass the `fetch` option.");
+  return fetch as FetchLike;
+}
+
 /** A decoded HTTP response: status, headers and parsed JSON (undefined for HEAD, 204 and 304). */
 export interface KintoResponse {
   /** HTTP status (2xx or 304). */
