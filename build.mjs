@@ -3,7 +3,7 @@
 // statically: see defaultFetch in src/http/transport.ts), and .d.ts types (tsc).
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 rmSync("dist", { recursive: true, force: true });
 
@@ -17,6 +17,14 @@ const esmSubpaths = {
     b.onResolve({ filter: /^(fp-ts|io-ts)\/lib\/[A-Za-z]+$/ }, (args) => ({ path: `${args.path}.js`, external: true }));
   },
 };
+// The Angular entry's imports of ../index.js: the ESM core entry, kept external.
+const coreEntry = {
+  name: "core-entry",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: "./index.mjs", external: true }));
+  },
+};
+
 await Promise.all([
   build({ ...common, format: "esm", platform: "neutral", mainFields: ["module", "main"], outfile: "dist/esm/index.mjs", external, plugins: [esmSubpaths] }),
   build({ ...common, format: "cjs", platform: "node", outfile: "dist/cjs/index.js", external }),
@@ -31,8 +39,39 @@ await Promise.all([
     mainFields: ["es2015", "browser", "module", "main"],
     footer: { js: "KintoClient=Object.assign(KintoClient.default,KintoClient);" },
   }),
+  // kinto-rx/angular (ESM only, as Angular is): the core is imported from ./index.mjs, never inlined,
+  // so that `inject(KintoClient)` and `new KintoClient` are one class.
+  build({
+    ...common,
+    entryPoints: ["src/angular/index.ts"],
+    format: "esm",
+    platform: "neutral",
+    outfile: "dist/esm/angular.mjs",
+    external: [...external, "@angular/*"],
+    plugins: [coreEntry],
+  }),
   // The command-line tool: one file, everything inlined.
   build({ ...common, entryPoints: ["src/cli/main.ts"], format: "cjs", platform: "node", target: "node18", outfile: "dist/cli/kinto-rx.js", banner: { js: "#!/usr/bin/env node" } }),
 ]);
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--emitDeclarationOnly"], { stdio: "inherit" });
+esmTypes();
 console.log("built dist/esm, dist/cjs, dist/browser, dist/types");
+
+/**
+ * Types of the `import` condition, which TypeScript reads as ESM (`"module": "nodenext"`): index.d.mts
+ * re-exports the CommonJS-flavoured index.d.ts and declares its default export (the class, not
+ * the CommonJS namespace); the Angular entry's .d.ts become .d.mts.
+ */
+function esmTypes() {
+  writeFileSync(
+    "dist/types/index.d.mts",
+    'import { KintoClient } from "./index.js";\nexport * from "./index.js";\nexport default KintoClient;\n',
+  );
+  for (const file of readdirSync("dist/types/angular")) {
+    if (!file.endsWith(".d.ts")) continue;
+    const path = `dist/types/angular/${file}`;
+    const text = readFileSync(path, "utf8").replace(/(from |import\()"(\.\.?\/[^"]+)\.js"/g, '$1"$2.mjs"');
+    writeFileSync(path.replace(/\.d\.ts$/, ".d.mts"), text);
+    rmSync(path);
+  }
+}
