@@ -128,7 +128,7 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
       answered = true;
       observeHeaders(config, response.headers);
       const { status, headers: responseHeaders } = response;
-      const text = request.method === "HEAD" || status === 204 || status === 304 ? "" : await response.text();
+      const text = request.method === "HEAD" || status === 204 || status === 304 ? await emptyBody(response) : await response.text();
       return toResponse(status, responseHeaders, text, summary);
     };
     exchange().then(
@@ -188,6 +188,16 @@ async function followRedirects(config: TransportConfig, url: string, init: Reque
     // A fetch that throws instead of rejecting is handled like a rejection (this is an async function).
     response = await config.fetch(current, options);
   }
+}
+
+/**
+ * Reads the (empty) body of a HEAD, 204 or 304 response to its end: a browser reports a response
+ * whose body is never read as an aborted request (`net::ERR_ABORTED`). What it holds is ignored,
+ * and so is a failure to read it: the status and headers are the answer.
+ */
+async function emptyBody(response: Response): Promise<""> {
+  if (response.body) await response.arrayBuffer().catch(() => undefined);
+  return "";
 }
 
 /** Whether `response` is, or may be, a redirect for {@link followRedirects} to follow. */
