@@ -4,7 +4,8 @@
 #     matches the lockfile),
 #  2. installs kinto-rx into it from the packed tarball of this repository (as an app gets it
 #     from the registry: dist/ must be built first),
-#  3. runs the production `ng build`; its output is kept in examples/angular/build.log (the
+#  3. copies the README's Angular code blocks into src/readme/, to be compiled with the app,
+#  4. runs the production `ng build`; its output is kept in examples/angular/build.log (the
 #     test asserts it has no warning).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,6 +21,23 @@ fi
 pack="$(mktemp -d)"
 trap 'rm -rf "$pack"' EXIT
 tarball="$(cd "$root" && npm pack --silent --pack-destination "$pack" | tail -1)"
+# The README's Angular code blocks (those whose first line is `// src/...ts`), compiled by ng build
+# with the app (src/readme/ is in the app's tsconfig "include").
+rm -rf "$app/src/readme"
+node -e '
+  const fs = require("fs"), path = require("path");
+  const [readme, out] = process.argv.slice(1);
+  const text = fs.readFileSync(readme, "utf8");
+  const start = text.indexOf("### Angular: `kinto-rx/angular`");
+  const section = text.slice(start, text.indexOf("\n## ", start));
+  const blocks = [...section.matchAll(/```ts\n\/\/ src\/([\w./-]+\.ts)\n([\s\S]*?)```/g)];
+  if (start < 0 || blocks.length === 0) throw new Error("no Angular code block found in the README");
+  for (const [, file, code] of blocks) {
+    fs.mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
+    fs.writeFileSync(path.join(out, file), code);
+  }
+' "$root/README.md" "$app/src/readme"
+
 rm -rf "$app/node_modules/kinto-rx"
 mkdir -p "$app/node_modules/kinto-rx"
 tar -xzf "$pack/$tarball" -C "$app/node_modules/kinto-rx" --strip-components=1

@@ -75,11 +75,11 @@ async function titlesOnServer(records: string): Promise<string[]> {
   return json.data.map((r: { title: string }) => r.title);
 }
 
-const listed = (page: Page) => page.locator("#tasks > li").allInnerTexts();
+const listed = (page: Page) => page.locator("task-list li").allInnerTexts();
 
 /** Waits (bounded) until the page lists exactly `titles`. */
 async function untilListed(page: Page, titles: string[]): Promise<void> {
-  await page.waitForFunction((expected) => [...document.querySelectorAll("#tasks > li")].map((li) => li.textContent!.trim()).join("|") === expected.join("|"), titles, {
+  await page.waitForFunction((expected) => [...document.querySelectorAll("task-list li")].map((li) => li.textContent!.trim()).join("|") === expected.join("|"), titles, {
     timeout: 15_000,
   });
 }
@@ -88,6 +88,16 @@ it("ng build printed no warning (no CommonJS dependency, no budget exceeded)", (
   const log = readFileSync(resolve(APP, "build.log"), "utf8");
   expect(log).toContain("Application bundle generation complete");
   expect(log).not.toMatch(/WARNING|▲|CommonJS|cross-fetch/);
+});
+
+it("the README's Angular blocks are the ones ng build compiled, and task-list.ts is the app's own component", () => {
+  const readme = readFileSync(resolve(APP, "../../README.md"), "utf8");
+  const start = readme.indexOf("### Angular: `kinto-rx/angular`");
+  const section = readme.slice(start, readme.indexOf("\n## ", start));
+  const blocks = [...section.matchAll(/```ts\n\/\/ src\/([\w./-]+\.ts)\n([\s\S]*?)```/g)];
+  expect(blocks.map(([, file]) => file)).toEqual(["app/app.config.ts", "app/task-list.ts"]);
+  for (const [, file, code] of blocks) expect(readFileSync(resolve(APP, "src/readme", file), "utf8")).toBe(code);
+  expect(readFileSync(resolve(APP, "src/app/task-list.ts"), "utf8")).toBe(blocks[1][2]);
 });
 
 it("the SSR server bundle carries no fetch ponyfill", () => {
@@ -141,8 +151,8 @@ describe.each([
   });
 
   it("adds a record through the form: the server has it and the list shows it", async () => {
-    await page.fill("#title", "Answer mail");
-    await page.click("#add");
+    await page.fill("task-list input", "Answer mail");
+    await page.click("task-list button");
     await untilListed(page, ["Answer mail", "Buy milk", "Call Alice", "Write report"]);
     expect(await titlesOnServer(seeded.records)).toEqual(["Answer mail", "Buy milk", "Call Alice", "Write report"]);
   });

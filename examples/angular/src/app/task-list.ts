@@ -5,7 +5,6 @@ import { allRecords, type Change, type RecordOf } from "kinto-rx";
 import { KintoClient, outsideAngularZone } from "kinto-rx/angular";
 import { EMPTY, merge, scan, startWith, Subject, switchMap } from "rxjs";
 
-/** A task: the codec types the records (and checks what the server sends). */
 const Task = t.type({ title: t.string });
 type StoredTask = RecordOf<typeof Task>;
 
@@ -14,17 +13,17 @@ type StoredTask = RecordOf<typeof Task>;
   imports: [AsyncPipe],
   template: `
     @if (tasks$ | async; as tasks) {
-      <ul id="tasks">
+      <ul>
         @for (task of tasks; track task.id) {
           <li>{{ task.title }}</li>
         }
       </ul>
     } @else {
-      <p id="loading">Loading…</p>
+      <p>Loading…</p>
     }
     <form (submit)="$event.preventDefault(); add(title.value); title.value = ''">
-      <input #title id="title" placeholder="New task" required />
-      <button id="add">Add</button>
+      <input #title placeholder="New task" required />
+      <button>Add</button>
     </form>
   `,
 })
@@ -32,12 +31,11 @@ export class TaskList {
   private readonly kinto = inject(KintoClient);
   private readonly tasks = this.kinto.bucket(this.kinto.defaultBucket).collection("tasks", { codec: Task });
   private readonly added$ = new Subject<StoredTask>();
-  // The feed polls outside Angular's zone (with zone.js): an idle poll runs no change detection.
   private readonly changes$ = isPlatformBrowser(inject(PLATFORM_ID))
     ? this.tasks.watchRecords().pipe(outsideAngularZone<Change<StoredTask>>())
     : EMPTY; // no endless feed while rendering on the server
 
-  /** Every task, sorted by title, then kept up to date by the records added here and the feed. */
+  /** Every task, sorted by title, then kept up to date by the records added here and the live feed. */
   readonly tasks$ = this.tasks.listRecords({ sort: "title", pages: Infinity }).pipe(
     allRecords(),
     switchMap((listed) => merge(this.added$, this.changes$).pipe(scan(apply, listed), startWith(listed))),
@@ -48,7 +46,6 @@ export class TaskList {
   }
 }
 
-/** The list with one change applied: a deletion removes the record, anything else replaces or adds it. */
 function apply(tasks: StoredTask[], change: Change<StoredTask>): StoredTask[] {
   const others = tasks.filter((task) => task.id !== change.id);
   if ("deleted" in change) return others;
