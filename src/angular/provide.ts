@@ -3,7 +3,7 @@
  */
 import { HttpClient } from "@angular/common/http";
 import { inject, makeEnvironmentProviders, type EnvironmentProviders } from "@angular/core";
-import { InvalidArgumentError, KintoClient, type KintoClientOptions } from "../index.js";
+import { KintoClient, type KintoClientOptions } from "../index.js";
 import { httpClientFetch } from "./http-fetch.js";
 
 /** A value, or a function called in an injection context that returns it (to read it from another provider). */
@@ -29,10 +29,8 @@ export function provideKintoClient(remote: Provided<string>, options: Provided<K
       useFactory: () => {
         const resolved = typeof options === "function" ? options() : options;
         const url = typeof remote === "function" ? remote() : remote;
-        if (resolved.fetch) return new KintoClient(url, resolved);
-        const http = inject(HttpClient, { optional: true });
-        if (!http) throw new InvalidArgumentError("provideKintoClient sends through HttpClient: add provideHttpClient() to the providers (or pass a fetch option).");
-        return new KintoClient(url, { ...resolved, fetch: httpClientFetch(http) });
+        // Without provideHttpClient(), Angular's NG0201 names HttpClient (and what it misses).
+        return new KintoClient(url, resolved.fetch ? resolved : { ...resolved, fetch: httpClientFetch(inject(HttpClient)) });
       },
     },
   ]);
