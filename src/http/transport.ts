@@ -39,7 +39,8 @@ export function defaultFetch(): FetchLike {
 const PONYFILL = "cross-fetch";
 
 async function loadPonyfill(): Promise<FetchLike> {
-  const loaded = (await import(PONYFILL)) as { default?: unknown };
+  // The comments keep webpack and Vite from warning about (or trying to bundle) this import.
+  const loaded = (await import(/* webpackIgnore: true */ /* @vite-ignore */ PONYFILL)) as { default?: unknown };
   // CommonJS seen from ESM: the function is the default export, or the default's default.
   const fetch = typeof loaded.default === "function" ? loaded.default : (loaded.default as { default?: unknown } | undefined)?.default;
   if (typeof fetch !== "function") throw new Error("This platform has no fetch and cross-fetch could not be loaded: pass the `fetch` option.");
