@@ -1,8 +1,9 @@
 // Builds dist/: ESM and CommonJS builds of src/ (dependencies external), a minified browser bundle
-// (global KintoClient, rxjs and io-ts inlined, the browser's own fetch), and .d.ts types (tsc).
+// (global KintoClient, rxjs and io-ts inlined; cross-fetch is never imported
+// statically: see defaultFetch in src/http/transport.ts), and .d.ts types (tsc).
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 rmSync("dist", { recursive: true, force: true });
 
@@ -16,12 +17,11 @@ const esmSubpaths = {
     b.onResolve({ filter: /^(fp-ts|io-ts)\/lib\/[A-Za-z]+$/ }, (args) => ({ path: `${args.path}.js`, external: true }));
   },
 };
-// In the browser, fetch is the browser's: no cross-fetch ponyfill in the bundle.
-const browserFetch = {
-  name: "browser-fetch",
+// The Angular entry's imports of ../index.js: the ESM core entry, kept external.
+const coreEntry = {
+  name: "core-entry",
   setup(b) {
-    b.onResolve({ filter: /^cross-fetch$/ }, () => ({ path: "cross-fetch", namespace: "browser-fetch" }));
-    b.onLoad({ filter: /.*/, namespace: "browser-fetch" }, () => ({ contents: "export default globalThis.fetch;", loader: "js" }));
+    b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: "./index.mjs", external: true }));
   },
 };
 
@@ -37,11 +37,41 @@ await Promise.all([
     outfile: "dist/browser/kinto-rx.min.js",
     conditions: ["es2015"],
     mainFields: ["es2015", "browser", "module", "main"],
-    plugins: [browserFetch],
     footer: { js: "KintoClient=Object.assign(KintoClient.default,KintoClient);" },
+  }),
+  // kinto-rx/angular (ESM only, as Angular is): the core is imported from ./index.mjs, never inlined,
+  // so that `inject(KintoClient)` and `new KintoClient` are one class.
+  build({
+    ...common,
+    entryPoints: ["src/angular/index.ts"],
+    format: "esm",
+    platform: "neutral",
+    outfile: "dist/esm/angular.mjs",
+    external: [...external, "@angular/*"],
+    plugins: [coreEntry],
   }),
   // The command-line tool: one file, everything inlined.
   build({ ...common, entryPoints: ["src/cli/main.ts"], format: "cjs", platform: "node", target: "node18", outfile: "dist/cli/kinto-rx.js", banner: { js: "#!/usr/bin/env node" } }),
 ]);
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--emitDeclarationOnly"], { stdio: "inherit" });
+esmTypes();
 console.log("built dist/esm, dist/cjs, dist/browser, dist/types");
+
+/**
+ * Types of the `import` condition, which TypeScript reads as ESM (`"module": "nodenext"`): index.d.mts
+ * re-exports the CommonJS-flavoured index.d.ts and declares its default export (the class, not
+ * the CommonJS namespace); the Angular entry's .d.ts become .d.mts.
+ */
+function esmTypes() {
+  writeFileSync(
+    "dist/types/index.d.mts",
+    'import { KintoClient } from "./index.js";\nexport * from "./index.js";\nexport default KintoClient;\n',
+  );
+  for (const file of readdirSync("dist/types/angular")) {
+    if (!file.endsWith(".d.ts")) continue;
+    const path = `dist/types/angular/${file}`;
+    const text = readFileSync(path, "utf8").replace(/(from |import\()"(\.\.?\/[^"]+)\.js"/g, '$1"$2.mjs"');
+    writeFileSync(path.replace(/\.d\.ts$/, ".d.mts"), text);
+    rmSync(path);
+  }
+}

@@ -19,6 +19,34 @@ import { parseRetryAfter } from "./retry-after";
 /** The fetch function the transport calls (the global one, cross-fetch's, or a test's). */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * The platform's own fetch (browsers, Node 18+, Deno, Bun), else cross-fetch, loaded on the first
+ * request. The ponyfill's name is not a literal in the `import()`, so that bundlers leave it out:
+ * an app on a platform that has fetch (every browser, every SSR server) never carries it.
+ */
+export function defaultFetch(): FetchLike {
+  if (typeof globalThis.fetch === "function") return globalThis.fetch.bind(globalThis);
+  let ponyfill: Promise<FetchLike> | undefined;
+  return (input, init) => {
+    ponyfill ??= loadPonyfill().catch((error: unknown) => {
+      ponyfill = undefined; // the next request tries again
+      throw error;
+    });
+    return ponyfill.then((fetch) => fetch(input, init));
+  };
+}
+
+const PONYFILL = "cross-fetch";
+
+async function loadPonyfill(): Promise<FetchLike> {
+  // The comments keep webpack and Vite from warning about (or trying to bundle) this import.
+  const loaded = (await import(/* webpackIgnore: true */ /* @vite-ignore */ PONYFILL)) as { default?: unknown };
+  // CommonJS seen from ESM: the function is the default export, or the default's default.
+  const fetch = typeof loaded.default === "function" ? loaded.default : (loaded.default as { default?: unknown } | undefined)?.default;
+  if (typeof fetch !== "function") throw new Error("This platform has no fetch and cross-fetch could not be loaded: pass the `fetch` option.");
+  return fetch as FetchLike;
+}
+
 /** A decoded HTTP response: status, headers and parsed JSON (undefined for HEAD, 204 and 304). */
 export interface KintoResponse {
   /** HTTP status (2xx or 304). */
@@ -101,7 +129,7 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
       answered = true;
       observeHeaders(config, response.headers);
       const { status, headers: responseHeaders } = response;
-      const text = request.method === "HEAD" || status === 204 || status === 304 ? "" : await response.text();
+      const text = request.method === "HEAD" || status === 204 || status === 304 ? await emptyBody(response) : await response.text();
       return toResponse(status, responseHeaders, text, summary);
     };
     exchange().then(
@@ -161,6 +189,16 @@ async function followRedirects(config: TransportConfig, url: string, init: Reque
     // A fetch that throws instead of rejecting is handled like a rejection (this is an async function).
     response = await config.fetch(current, options);
   }
+}
+
+/**
+ * Reads the (empty) body of a HEAD, 204 or 304 response to its end: a browser reports a response
+ * whose body is never read as an aborted request (`net::ERR_ABORTED`). What it holds is ignored,
+ * and so is a failure to read it: the status and headers are the answer.
+ */
+async function emptyBody(response: Response): Promise<""> {
+  if (response.body) await response.arrayBuffer().catch(() => undefined);
+  return "";
 }
 
 /** Whether `response` is, or may be, a redirect for {@link followRedirects} to follow. */

@@ -2,7 +2,6 @@
  * The Kinto client: server information, buckets, permissions and batches, every operation a cold
  * Observable.
  */
-import crossFetch from "cross-fetch";
 import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, timer, type Observable } from "rxjs";
 import { RetryBudget, type RetryBudgetOptions } from "../http/budget";
 import { decodeWith } from "../http/decode";
@@ -10,7 +9,7 @@ import { InvalidArgumentError, KintoHttpError } from "../http/errors";
 import { NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
 import { isIdempotent, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
-import { send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
+import { defaultFetch, send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
 import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
 import type { ListOptions, Page } from "../streams/pages";
 import { Bucket } from "./bucket";
@@ -64,10 +63,6 @@ export type ServerInfoOptions = Pick<ResourceOptions, "headers" | "retry">;
 export interface CreateBucketOptions extends WriteOptions {
   /** Data of the new bucket. */
   readonly data?: Record<string, unknown>;
-}
-
-function defaultFetch(): FetchLike {
-  return typeof globalThis.fetch === "function" ? globalThis.fetch.bind(globalThis) : (crossFetch as unknown as FetchLike);
 }
 
 /**
