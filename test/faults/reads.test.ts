@@ -1,5 +1,5 @@
 /**
- * Reliability of paginated reads: 5,000 records read through the fault proxy (10% of requests
+ * Reliability of paginated reads: 5,000 records (1,000 on PostgreSQL) read through the fault proxy (10% of requests
  * faulted, three seeds), and cancellation of a page in flight. A dedicated server pages by 100.
  */
 import { lastValueFrom, map, tap, toArray, type Subscription } from "rxjs";
@@ -7,11 +7,12 @@ import { KintoHttpError, NetworkError, records, UnparseableResponseError, type P
 import { startKinto, type KintoServer } from "../server/kinto-server";
 import type { FaultProxy } from "./proxy";
 import { proxiedClient, proxyFor, rawAll, rawAt, seedRecords, SEEDS, sleep, TRANSIENT, until } from "./support";
+import { sized } from "../helpers";
 
 const BUCKET = "reads";
 const CID = "big";
 const PATH = `/buckets/${BUCKET}/collections/${CID}/records`;
-const COUNT = 5000;
+const COUNT = sized(5000);
 const PAGE = 100;
 
 let server: KintoServer;
@@ -29,12 +30,12 @@ beforeAll(async () => {
 
 afterAll(() => server?.stop());
 
-/** The server still holds the 5,000 seeded records, untouched. */
+/** The server still holds the seeded records, untouched. */
 async function expectUntouched(): Promise<void> {
   expect((await rawAll(server.url, `${PATH}?_sort=-last_modified`)).map((r) => r.id)).toEqual(expected);
 }
 
-describe.each(SEEDS)("paginated read of 5,000 records, 10%% of requests faulted (seed %i)", (seed) => {
+describe.each(SEEDS)(`paginated read of ${COUNT} records, 10%% of requests faulted (seed %i)`, (seed) => {
   let proxy: FaultProxy;
   beforeEach(async () => {
     proxy = await proxyFor(server.url, { seed, rate: 0.1, faults: TRANSIENT, retryAfter: "0" });

@@ -1,5 +1,5 @@
 /**
- * Reliability of uploads: 5,000 records uploaded through the fault proxy (10% of `/batch` requests
+ * Reliability of uploads: 5,000 records (1,000 on PostgreSQL) uploaded through the fault proxy (10% of `/batch` requests
  * faulted, "reset-after" included: the server committed, the client never heard; three seeds),
  * cancellation, and the server's Backoff. A dedicated server pages by 100 for the raw reads.
  */
@@ -8,6 +8,7 @@ import type { RecordResult, UploadEvent } from "../../src";
 import { startKinto, type KintoServer } from "../server/kinto-server";
 import type { FaultProxy } from "./proxy";
 import { proxiedClient, proxyFor, rawAll, rawAt, SEEDS, sleep, TRANSIENT, until } from "./support";
+import { sized } from "../helpers";
 
 const BUCKET = "uploads";
 const records = (cid: string, bid = BUCKET) => `/buckets/${bid}/collections/${cid}/records`;
@@ -34,7 +35,9 @@ function* rows(count: number, closed?: { value: boolean }): Generator<Record<str
   }
 }
 
-describe.each(SEEDS)("upload of 5,000 records, 10%% of /batch requests faulted (seed %i)", (seed) => {
+const COUNT = sized(5000);
+
+describe.each(SEEDS)(`upload of ${COUNT} records, 10%% of /batch requests faulted (seed %i)`, (seed) => {
   // A server of its own: the memory backend's writes get slower with every record it holds.
   let own: KintoServer;
   let proxy: FaultProxy;
@@ -52,7 +55,7 @@ describe.each(SEEDS)("upload of 5,000 records, 10%% of /batch requests faulted (
     expect((await rawAt(own.url, "PUT", `/buckets/${bid}`)).status).toBe(201);
     expect((await rawAt(own.url, "PUT", `/buckets/${bid}/collections/${cid}`)).status).toBe(201);
     const client = proxiedClient(proxy, { retryPolicy: { baseDelay: 5 } }, own.url);
-    const upload = client.bucket(bid).collection(cid).uploadRecords(rows(5000), { retry: 10, concurrency: 2 });
+    const upload = client.bucket(bid).collection(cid).uploadRecords(rows(COUNT), { retry: 10, concurrency: 2 });
     const results: RecordResult[] = await lastValueFrom(
       upload.pipe(
         filter((e): e is Extract<UploadEvent, { type: "chunk" }> => e.type === "chunk"),
@@ -61,15 +64,15 @@ describe.each(SEEDS)("upload of 5,000 records, 10%% of /batch requests faulted (
       ),
     );
 
-    expect(results).toHaveLength(5000);
+    expect(results).toHaveLength(COUNT);
     expect(results.filter((r) => r.status !== "created")).toEqual([]);
     const faults = proxy.stats.faults;
     expect(faults["reset-after"] + faults.truncate + faults["invalid-json"]).toBeGreaterThan(0); // committed, unheard
     expect(proxy.stats.log.filter((e) => isBatch(e)).length).toBe(200 + proxy.stats.requests - faults.none);
 
     const server_ = await rawAll(own.url, records(cid, bid));
-    expect(server_).toHaveLength(5000);
-    expect(server_.map((r) => r.n).sort((a, b) => a - b)).toEqual([...Array(5000).keys()]);
+    expect(server_).toHaveLength(COUNT);
+    expect(server_.map((r) => r.n).sort((a, b) => a - b)).toEqual([...Array(COUNT).keys()]);
     const byId = new Map(server_.map((r) => [r.id, r]));
     for (const result of results) {
       if (result.status !== "created") continue;

@@ -156,7 +156,7 @@ describe("watchRecords against the real server", () => {
     expect(log).toHaveLength(3);
   });
 
-  it("an idle poll is one 304, and unsubscribing stops the polls", async () => {
+  it("an idle poll is one 304 once the window's re-reads are over, and unsubscribing stops the polls", async () => {
     const cid = "idle";
     await raw("PUT", `/buckets/${BUCKET}/collections/${cid}`);
     await raw("PUT", `${records(cid)}/only`, { data: {} });
@@ -165,18 +165,27 @@ describe("watchRecords against the real server", () => {
     const subscription: Subscription = testClient({ fetch: logged })
       .bucket(BUCKET)
       .collection(cid)
-      .watchRecords({ interval: 20 })
+      .watchRecords({ interval: 20, window: 100 })
       .subscribe((c) => emitted.push(c));
-    await until(() => answered(log).length >= 6, "six requests");
+    // The window's re-reads run for 1.5 × window after the list's ETag last moved; then only 304s.
+    await until(() => answered(log).filter((s) => s.status === 304).length >= 8, "eight idle polls");
     subscription.unsubscribe();
     const sent = log.length;
 
-    const etag = (await raw("HEAD", records(cid))).headers.get("ETag");
+    const etag = (await raw("HEAD", records(cid))).headers.get("ETag")!;
+    const timestamp = Number(etag.replace(/"/g, ""));
     expect(log[0]).toMatchObject({ method: "HEAD", status: 200 });
-    for (const poll of answered(log).slice(1)) {
+    const polls = answered(log).slice(1);
+    const rereads = polls.filter((poll) => poll.ifNoneMatch === undefined);
+    expect(rereads.length).toBeGreaterThanOrEqual(1);
+    expect(rereads.length).toBeLessThanOrEqual(4);
+    for (const poll of rereads) expect(poll).toMatchObject({ method: "GET", status: 200, url: expect.stringContaining(`_since=${timestamp - 100}`) });
+    for (const poll of polls.filter((p) => p.ifNoneMatch !== undefined)) {
       expect(poll).toMatchObject({ method: "GET", status: 304, ifNoneMatch: etag });
-      expect(poll.url).toContain(`_since=${etag!.replace(/"/g, "")}`);
+      expect(poll.url).toContain(`_since=${timestamp}`);
     }
+    // Once quiet, nothing but 304s.
+    expect(polls.slice(-5).map((p) => p.status)).toEqual([304, 304, 304, 304, 304]);
     expect(emitted).toEqual([]);
     await sleep(300);
     expect(log).toHaveLength(sent);

@@ -6,10 +6,10 @@
 import { filter, lastValueFrom, Observable, tap, toArray, type Subscription } from "rxjs";
 import { KintoClient, type UploadEvent, type UploadRecord } from "../../src";
 import { startKinto, type KintoServer } from "../server/kinto-server";
-import { AUTH, uniqueName } from "../helpers";
+import { AUTH, sized, uniqueName } from "../helpers";
 
 const BUCKET = uniqueName("upload");
-const TOTAL = 10_000;
+const TOTAL = sized(10_000);
 let base: KintoServer;
 let server: KintoServer;
 
