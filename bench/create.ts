@@ -87,3 +87,33 @@ export async function warmUp(run: CreateClients & { readonly url: string }, reco
   await createMany("kinto-rx upload c4", run.clients, target, records, 25);
   await rawJson(collection, { method: "DELETE" });
 }
+
+/** The variants of scenario 3c: the same records split over several collections. */
+export const SPLIT_VARIANTS = ["kinto-rx upload, collections in parallel", "kinto-rx upload, collections one after another", "peer, collections in parallel"] as const;
+/** One variant of scenario 3c. */
+export type SplitVariant = (typeof SPLIT_VARIANTS)[number];
+
+/**
+ * Scenario 3c: `records` records split over `collections` collections (bucket `split`), each
+ * collection written by one writer at concurrency 1, the collections in parallel (a `merge` of
+ * uploads; the peer: one `batch` per collection, awaited together) or one after another. On a
+ * multi-process server, writes into different collections do not collide, so parallel writers
+ * use several workers at once. Each run checks every collection's `Total-Records`.
+ */
+export async function splitScenario(run: CreateRun & { readonly collections: number }): Promise<Record<SplitVariant, Sample[]>> {
+  await rawJson(`${run.url}/buckets/split`, { method: "PUT", body: "{}" });
+  const per = Math.ceil(run.records / run.collections);
+  let k = 0;
+  return alternate(SPLIT_VARIANTS, run.rounds, async (who) => {
+    const targets: Target[] = Array.from({ length: run.collections }, () => ({ url: run.url, bucket: "split", collection: `s${k++}` }));
+    for (const t of targets) await rawJson(`${run.url}/buckets/split/collections/${t.collection}`, { method: "PUT", body: "{}" });
+    run.log(`${run.label}: ${who}`);
+    const one = (t: Target) => createMany(who.startsWith("peer") ? "peer" : "kinto-rx upload c1", run.clients, t, per, 25);
+    const sample = await measure(async () => {
+      if (who.includes("one after another")) for (const t of targets) await one(t);
+      else await Promise.all(targets.map(one));
+    });
+    for (const t of targets) await rawJson(`${run.url}/buckets/split/collections/${t.collection}`, { method: "DELETE" });
+    return sample;
+  });
+}

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clients, getMany, makeRecord, rawJson, readAll, type Contender, type Target } from "./contenders";
 import { cpuScenario, CPU_VARIANTS, decodeCost, runCpuJob, startStub } from "./cpu";
-import { createClients, createScenario, warmUp } from "./create";
+import { createClients, createScenario, splitScenario, warmUp } from "./create";
 import { startPostgresServer } from "./kinto-postgres";
 import { alternate, median, measure, type Sample } from "./measure";
 import { runStreamJob, streamSample } from "./memory";
@@ -26,6 +26,7 @@ const CPU_ROUNDS = env("BENCH_CPU_ROUNDS", 5);
 const CREATE_ROUNDS = env("BENCH_CREATE_ROUNDS", 1);
 const CREATE_RECORDS = env("BENCH_CREATE_RECORDS", 10_000);
 const PG_WORKERS = env("BENCH_PG_WORKERS", 2);
+const SPLIT_COLLECTIONS = env("BENCH_SPLIT_COLLECTIONS", 4);
 const ONLY = new Set((process.env.BENCH_ONLY ?? "1,2,3,4,5,6").split(",").map((s) => s.trim()));
 const ROOT = process.env.KINTO_RX_ROOT ?? process.cwd();
 const TOTAL = 20_000;
@@ -35,14 +36,14 @@ const CONTENDERS: readonly Contender[] = ["kinto-rx", "peer", "fetch"];
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 /** Table rows of one scenario from its samples (medians; ratios against "peer" and "fetch"). */
-function rows(scenario: string, samples: Record<string, Sample[]>, value = (s: Sample) => s.ms, unit = "ms"): Row[] {
+function rows(scenario: string, samples: Record<string, Sample[]>, value = (s: Sample) => s.ms, unit = "ms", peerKey = "peer"): Row[] {
   const med = (name: string, f: (s: Sample) => number) => (samples[name] ? median(samples[name].map(f)) : undefined);
   return Object.keys(samples).map((contender) => ({
     scenario,
     contender,
     value: med(contender, value)!,
     unit,
-    peer: med("peer", value),
+    peer: med(peerKey, value),
     fetch: med("fetch", value),
     peakRss: med(contender, (s) => s.peakRss),
     peakHeap: med(contender, (s) => s.peakHeap),
@@ -172,6 +173,11 @@ async function main(): Promise<void> {
         const samples = await createScenario({ ...pg, label, records: CREATE_RECORDS, rounds: CREATE_ROUNDS, log });
         all.push(...rows(label, samples));
         results[label] = samples;
+        // 3c: where concurrency pays on this server: several collections written at once.
+        const splitLabel = `3c. create ${CREATE_RECORDS} records in ${SPLIT_COLLECTIONS} collections via /batch, Kinto on PostgreSQL, ${PG_WORKERS} workers`;
+        const split = await splitScenario({ ...pg, label: splitLabel, records: CREATE_RECORDS, rounds: CREATE_ROUNDS, collections: SPLIT_COLLECTIONS, log });
+        all.push(...rows(splitLabel, split, undefined, undefined, "peer, collections in parallel"));
+        results[splitLabel] = split;
       } finally {
         await server.stop();
       }

@@ -23,8 +23,8 @@ import type { BatchRequest } from "./batch";
  * The outcome of one sub-request:
  * - `applied`: committed (a write), or served (a read);
  * - `rolled-back`: answered 2xx (or 409) but undone with the transaction: not on the server;
- * - `failed`: refused by the server (4xx but 409): nothing was written;
- * - `unknown`: a write of a batch with a 5xx inside, that could not be checked.
+ * - `failed`: refused by the server (4xx but 409; a read's 5xx): nothing was written;
+ * - `unknown`: a write that failed with a 5xx, or any write of a batch with a 5xx inside.
  */
 export type Outcome = "applied" | "rolled-back" | "failed" | "unknown";
 
@@ -39,9 +39,11 @@ export function outcomes(requests: readonly BatchRequest[], responses: readonly 
   const last409 = statuses.lastIndexOf(409);
   const broken = statuses.some((s) => s >= 500);
   return responses.map((response, i) => {
+    const write = isWrite(requests[i]?.method ?? "GET");
     if (response.status === 409) return "rolled-back";
+    if (response.status >= 500) return write ? "unknown" : "failed";
     if (response.status >= 400) return "failed";
-    if (!isWrite(requests[i]?.method ?? "GET")) return "applied";
+    if (!write) return "applied";
     if (broken) return "unknown";
     return i < last409 ? "rolled-back" : "applied";
   });

@@ -14,7 +14,7 @@
  * sent again whole (transport retry, or a transaction the server rolled back) without duplicating
  * records.
  */
-import { concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, timer, type Observable } from "rxjs";
+import { catchError, concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, timer, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError, RetryAfterTooLongError } from "../http/errors";
 import { retryDelay } from "../http/retry";
@@ -47,8 +47,9 @@ export interface UploadOptions extends ResourceOptions {
   /**
    * How many times records that the server rolled back are sent again (default 10), whatever
    * `retry` says: on PostgreSQL, concurrent batches into one collection collide (409 "please
-   * retry") and Kinto rolls back part of each. Only the rolled-back records are sent again, after
-   * the 409's Retry-After, drawing from the client's retry budget.
+   * retry") and Kinto rolls back part of each, or the whole batch (a 409 on `/batch`). Only the
+   * rolled-back records are sent again, after the 409's Retry-After, drawing from the client's
+   * retry budget.
    */
   readonly rollbackRetries?: number;
 }
@@ -172,14 +173,23 @@ export function upload(collection: Collection<any>, source: UploadSource, option
     // conditional, so a write that was in fact kept answers 412 with what was sent (`created`).
     const attempt = (writes: readonly Write[], round: number): Observable<RecordResult[]> =>
       sendChunk(executor, writes.map((w) => w.request), true, resolved, { waitBackoff: true }).pipe(
-        concatMap((responses) => {
-          const found = outcomes(writes.map((w) => w.request), responses);
-          const results = writes.map((write, i) => (found[i] === "applied" || found[i] === "failed" ? resultOf(write, responses[i]) : undefined));
+        // A 409 on the /batch itself: its transaction failed to commit, nothing of it was kept.
+        catchError((error: unknown) => (error instanceof KintoHttpError && error.status === 409 ? of(error) : throwError(() => error))),
+        concatMap((answer) => {
+          let results: (RecordResult | undefined)[];
+          let error: KintoHttpError;
+          if (answer instanceof KintoHttpError) {
+            results = writes.map(() => undefined);
+            error = answer;
+          } else {
+            const found = outcomes(writes.map((w) => w.request), answer);
+            results = writes.map((write, i) => (found[i] === "applied" || found[i] === "failed" ? resultOf(write, answer[i]) : undefined));
+            const statuses = answer.map((r) => r.status);
+            const cause = statuses.includes(409) ? statuses.lastIndexOf(409) : statuses.findIndex((status) => status >= 500);
+            error = cause < 0 ? new KintoHttpError(500, { method: "POST", path: "/batch" }, {}) : new TransactionAbortedError(answer[cause]);
+          }
           const again = writes.filter((_, i) => results[i] === undefined);
           if (again.length === 0) return of(results as RecordResult[]);
-          const statuses = responses.map((r) => r.status);
-          const cause = statuses.includes(409) ? statuses.lastIndexOf(409) : statuses.findIndex((status) => status >= 500);
-          const error = new TransactionAbortedError(responses[cause]);
           if (round >= rollbackRetries) return throwError(() => error);
           if (error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfter) {
             return throwError(() => new RetryAfterTooLongError(error.retryAfterMs!, policy.maxRetryAfter, error));

@@ -5,7 +5,7 @@
  */
 import { filter, lastValueFrom, mergeMap, toArray } from "rxjs";
 import type { RecordResult, UploadEvent } from "../../src";
-import { startKinto, type KintoServer } from "../server/kinto-server";
+import { kintoBackend, startKinto, type KintoServer } from "../server/kinto-server";
 import type { FaultProxy } from "./proxy";
 import { proxiedClient, proxyFor, rawAll, rawAt, SEEDS, sleep, TRANSIENT, until } from "./support";
 import { sized } from "../helpers";
@@ -36,6 +36,9 @@ function* rows(count: number, closed?: { value: boolean }): Generator<Record<str
 }
 
 const COUNT = sized(5000);
+// On PostgreSQL, concurrent batches into one collection collide (409, rolled back, resent): the
+// count of /batch requests below would then depend on timing. Those resends: batch-rollback.test.ts.
+const CONCURRENCY = kintoBackend() === "postgresql" ? 1 : 2;
 
 describe.each(SEEDS)(`upload of ${COUNT} records, 10%% of /batch requests faulted (seed %i)`, (seed) => {
   // A server of its own: the memory backend's writes get slower with every record it holds.
@@ -55,7 +58,7 @@ describe.each(SEEDS)(`upload of ${COUNT} records, 10%% of /batch requests faulte
     expect((await rawAt(own.url, "PUT", `/buckets/${bid}`)).status).toBe(201);
     expect((await rawAt(own.url, "PUT", `/buckets/${bid}/collections/${cid}`)).status).toBe(201);
     const client = proxiedClient(proxy, { retryPolicy: { baseDelay: 5 } }, own.url);
-    const upload = client.bucket(bid).collection(cid).uploadRecords(rows(COUNT), { retry: 10, concurrency: 2 });
+    const upload = client.bucket(bid).collection(cid).uploadRecords(rows(COUNT), { retry: 10, concurrency: CONCURRENCY });
     const results: RecordResult[] = await lastValueFrom(
       upload.pipe(
         filter((e): e is Extract<UploadEvent, { type: "chunk" }> => e.type === "chunk"),
@@ -68,7 +71,7 @@ describe.each(SEEDS)(`upload of ${COUNT} records, 10%% of /batch requests faulte
     expect(results.filter((r) => r.status !== "created")).toEqual([]);
     const faults = proxy.stats.faults;
     expect(faults["reset-after"] + faults.truncate + faults["invalid-json"]).toBeGreaterThan(0); // committed, unheard
-    expect(proxy.stats.log.filter((e) => isBatch(e)).length).toBe(200 + proxy.stats.requests - faults.none);
+    expect(proxy.stats.log.filter((e) => isBatch(e)).length).toBe(COUNT / 25 + proxy.stats.requests - faults.none);
 
     const server_ = await rawAll(own.url, records(cid, bid));
     expect(server_).toHaveLength(COUNT);
