@@ -49,8 +49,8 @@ export async function runMain(argv: string[], options: { env?: Record<string, st
 /** Starts the binary (`bash -c script` when `shell`), as the test user; resolves when it exits. */
 export function start(args: string[], options: { env?: Record<string, string>; shell?: boolean } = {}): { child: ChildProcess; done: Promise<Run>; out: () => string; err: () => string } {
   const env = { PATH: process.env.PATH ?? "", ...(options.env ?? { KINTO_AUTH: USER_PASS }) };
-  const stdio = ["ignore", "pipe", "pipe"] as const;
-  const child = options.shell ? spawn("bash", ["--norc", "--noprofile", "-c", args.join(" ")], { env, stdio }) : spawn(process.execPath, [BIN, ...args], { env, stdio });
+  const stdio: ("ignore" | "pipe")[] = ["ignore", "pipe", "pipe"];
+  const child: ChildProcess = options.shell ? spawn("bash", ["--norc", "--noprofile", "-c", args.join(" ")], { env, stdio }) : spawn(process.execPath, [BIN, ...args], { env, stdio });
   let out = "";
   let err = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
