@@ -105,3 +105,28 @@ describe("JSON Lines input", () => {
     expect(b.map((r) => r.line)).toEqual([2, 3]);
   });
 });
+
+describe("the README's CLI section", () => {
+  const readme = require("node:fs").readFileSync(join(__dirname, "../../README.md"), "utf8") as string;
+  const section = readme.slice(readme.indexOf("## Command-line tool"), readme.indexOf("## Migrating from kinto-http.js"));
+  const options = (text: string) => new Set(text.match(/(?<![\w-])--[a-z][a-z-]+/g));
+  const codes = (text: string) => new Set([...text.matchAll(/^\s*\|?\s*(\d+)(?: \/ (\d+))?\s+\|?/gm)].flatMap((m) => m.slice(1).filter(Boolean).map(Number)));
+
+  it("lists every option of the help, and no other", () => {
+    expect([...options(section)].sort()).toEqual([...options(usage())].sort());
+  });
+
+  it("lists every exit code of the help, and every command", () => {
+    const helpCodes = new Set([...usage().matchAll(/^ {2}(\d+)(?:, (\d+))?  /gm)].flatMap((m) => m.slice(1).filter(Boolean).map(Number)));
+    expect(helpCodes.size).toBe(9);
+    expect([...codes(section)].filter((c) => c < 256).sort((a, b) => a - b)).toEqual([...helpCodes].sort((a, b) => a - b));
+    for (const command of ["info", "export", "import", "watch", "help"]) expect(section).toContain(`| \`${command} `);
+  });
+
+  it("states the defaults that the parser uses", () => {
+    for (const [flag, value] of [["--timeout", DEFAULTS.timeout], ["--retry", DEFAULTS.retry], ["--interval", DEFAULTS.interval], ["--concurrency", DEFAULTS.concurrency], ["--max-errors", DEFAULTS.maxErrors]] as const) {
+      expect(section).toMatch(new RegExp(`\\| \`${flag} [^|]*\` \\| [^|]* \\| ${value} \\|`));
+      expect(usage()).toMatch(new RegExp(`${flag} .*\\(default ${value}`));
+    }
+  });
+});

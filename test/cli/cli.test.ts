@@ -79,7 +79,7 @@ describe("kinto-rx CLI", () => {
     // Round trip: every input record comes back with its fields (and its id when it had one).
     const byN = new Map(lines.map((r) => [r.n, r]));
     for (const record of input) expect(byN.get(record.n)).toMatchObject(record);
-  }, 180_000);
+  }, 300_000);
 
   it("resumes: a re-run after an interrupted import sends only what is missing, and duplicates nothing", async () => {
     const full = Array.from({ length: 500 }, (_, n) => JSON.stringify({ n })).join("\n") + "\n";

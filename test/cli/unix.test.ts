@@ -159,6 +159,17 @@ describe("bounded waits", () => {
   });
 });
 
+describe("export order", () => {
+  it("--sort id gives a stable order to diff; the default is oldest first", async () => {
+    const byId = await cli(["export", kintoUrl(), `${BUCKET}/full`, "--sort", "id"]);
+    const ids = byId.out.trim().split("\n").map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(ids.length).toBeGreaterThanOrEqual(60);
+    expect(ids).toEqual([...ids].sort());
+    const byTime = (await cli(["export", kintoUrl(), `${BUCKET}/full`])).out.trim().split("\n").map((l) => (JSON.parse(l) as { last_modified: number }).last_modified);
+    expect(byTime).toEqual([...byTime].sort((a, b) => a - b));
+  });
+});
+
 describe("help and version", () => {
   it("--version, help <command> with its defaults, and help of an unknown command", async () => {
     const version = await cli(["--version"]);
