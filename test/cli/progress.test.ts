@@ -25,11 +25,11 @@ describe("on a terminal", () => {
     const text = strip(run.out);
     // A pty turns "\n" into "\r\n": the bar's line, then the summary; no scrolling.
     const rows = text.split("\r\n").filter(Boolean);
-    expect(rows).toHaveLength(2);
-    expect(rows[1]).toContain(`: ${N} new, 0 already there, 0 changed.`);
     const redraws = rows[0].split("\r").filter(Boolean);
     expect(redraws.length).toBeGreaterThan(1);
     for (const redraw of redraws) expect(redraw.length).toBeLessThan(columns);
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toContain(`: ${N} new, 0 already there, 0 changed.`);
     expect(redraws[redraws.length - 1]).toContain(`${N}/${N} confirmed`);
     expect(await serverRecords(BUCKET, `tty${columns}`)).toHaveLength(N);
   }, 60_000);

@@ -46,11 +46,19 @@ export async function runMain(argv: string[], options: { env?: Record<string, st
   return { code, out, err };
 }
 
+// A test that fails half-way must not leave a `watch` running: every child still alive is killed.
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** Starts the binary (`bash -c script` when `shell`), as the test user; resolves when it exits. */
 export function start(args: string[], options: { env?: Record<string, string>; shell?: boolean } = {}): { child: ChildProcess; done: Promise<Run>; out: () => string; err: () => string } {
   const env = { PATH: process.env.PATH ?? "", ...(options.env ?? { KINTO_AUTH: USER_PASS }) };
   const stdio: ("ignore" | "pipe")[] = ["ignore", "pipe", "pipe"];
   const child: ChildProcess = options.shell ? spawn("bash", ["--norc", "--noprofile", "-c", args.join(" ")], { env, stdio }) : spawn(process.execPath, [BIN, ...args], { env, stdio });
+  running.add(child);
+  child.on("exit", () => running.delete(child));
   let out = "";
   let err = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
