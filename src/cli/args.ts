@@ -22,7 +22,7 @@ export class UsageError extends Error {
 export type Auth = { readonly kind: "basic"; readonly credentials: string } | { readonly kind: "bearer"; readonly token: string } | undefined;
 
 /** The commands that talk to a server. */
-export const COMMANDS = ["info", "export", "import", "watch"] as const;
+export const COMMANDS = ["info", "export", "import", "watch", "dump", "load"] as const;
 
 /** The name of a command that talks to a server. */
 export type CommandName = (typeof COMMANDS)[number];
@@ -69,6 +69,8 @@ export type Command =
   | ({ readonly name: "info" } & Common)
   | ({ readonly name: "export"; readonly bucket: string; readonly collection: string; readonly since?: string; readonly sort: string } & Common)
   | ({ readonly name: "watch"; readonly bucket: string; readonly collection: string; readonly since?: string; readonly interval: number } & Common)
+  | ({ readonly name: "dump"; readonly bucket: string } & Common)
+  | ({ readonly name: "load"; readonly file: string; readonly dryRun: boolean; readonly concurrency: number; readonly maxErrors: number } & Common)
   | ({
       readonly name: "import";
       readonly bucket: string;
@@ -83,7 +85,7 @@ export type Command =
     } & Common);
 
 const VALUE_FLAGS = new Set(["--auth", "--bearer", "--since", "--interval", "--concurrency", "--chunk-size", "--timeout", "--retry", "--sort", "--ids", "--on-conflict", "--max-errors"]);
-const BOOLEAN_FLAGS = new Set(["--no-progress", "--quiet", "-q", "--json", "--help", "-h", "--version", "-V"]);
+const BOOLEAN_FLAGS = new Set(["--dry-run", "--no-progress", "--quiet", "-q", "--json", "--help", "-h", "--version", "-V"]);
 
 function wholeNumber(flag: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -194,6 +196,20 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       case "watch":
         expectArgs("<server>", "<bucket>/<collection>");
         return { name, ...common(), ...target(rest[1]), since: timestamp(flags.get("--since")), interval: wholeNumber("--interval", flags.get("--interval"), DEFAULTS.interval, 1) };
+      case "dump":
+        expectArgs("<server>", "<bucket>");
+        if (!/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/.test(rest[1])) throw new UsageError(`Expected a bucket id, got "${rest[1]}".`);
+        return { name, ...common(), bucket: rest[1] };
+      case "load":
+        expectArgs("<server>", "<bucket.jsonl>");
+        return {
+          name,
+          ...common(),
+          file: rest[1],
+          dryRun: flags.has("--dry-run"),
+          concurrency: wholeNumber("--concurrency", flags.get("--concurrency"), DEFAULTS.concurrency, 1),
+          maxErrors: wholeNumber("--max-errors", flags.get("--max-errors"), DEFAULTS.maxErrors, 1),
+        };
       case "import":
         expectArgs("<server>", "<bucket>/<collection>", "<file.jsonl>");
         return {

@@ -50,6 +50,13 @@ export const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
   JSON line until interrupted (exit 0). Gives up (exit 3) after --retry failed polls in a row.
   --since TIMESTAMP   start after this last_modified / ETag (default: now)
   --interval MS       pause between polls (default ${DEFAULTS.interval})`,
+  dump: `kinto-rx dump <server> <bucket> > bucket.jsonl
+  Prints the whole bucket as JSON lines: the bucket, its groups, each collection then its records,
+  with data and permissions, sorted by id, without last_modified (two dumps of one content are equal).`,
+  load: `kinto-rx load <server> <bucket.jsonl> [--dry-run] [--concurrency N] [--max-errors N]
+  Writes a dump back, idempotently: only what differs from the server is written (records compared
+  with one listing per collection); records only on the server are left.
+  --dry-run           print what would change on stdout, write nothing`,
 };
 
 /** The help of every command. */

@@ -1,5 +1,5 @@
 /**
- * `kinto-rx` command-line tool: info, export, import (with a progress display), watch.
+ * `kinto-rx` command-line tool: info, export, import (with a progress display), watch, dump, load.
  * Quiet exit when the reader of stdout goes away (`| head`), exit codes as the help lists them,
  * every wait bounded, the server named in every error about it.
  */
@@ -9,9 +9,11 @@ import { KintoClient } from "../index";
 import { authorization, parseArgs, type Command, type Common } from "./args";
 import { contact } from "./contact";
 import { EXIT, explain, type FailureContext } from "./explain";
+import { runDump } from "./dump";
 import { runExport } from "./export";
 import { usage } from "./help";
 import { runImport } from "./import";
+import { runLoad } from "./load";
 import { Output } from "./output";
 import { runWatch } from "./watch";
 
@@ -51,6 +53,10 @@ async function run(command: Exclude<Command, { name: "help" | "version" }>, io: 
       return runWatch(kinto, command, out, signal);
     case "import":
       return runImport(kinto, command, { out, stderr: io.stderr, signal });
+    case "dump":
+      return runDump(kinto, command, out, signal);
+    case "load":
+      return runLoad(kinto, command, context.user, out, io.stderr, signal);
   }
 }
 
