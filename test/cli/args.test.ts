@@ -27,6 +27,8 @@ describe("CLI arguments", () => {
     expect(parseArgs(["help", "watch"], {})).toEqual({ name: "help", topic: "watch" });
     expect(parseArgs(["import", "--help"], {})).toEqual({ name: "help", topic: "import" });
     expect(parseArgs(["-V"], {})).toEqual({ name: "version" });
+    expect(parseArgs(["dump", "http://h", "blog"], {})).toMatchObject({ name: "dump", bucket: "blog" });
+    expect(parseArgs(["load", "http://h", "blog.jsonl", "--dry-run"], {})).toMatchObject({ name: "load", file: "blog.jsonl", dryRun: true, concurrency: 2, maxErrors: 20 });
   });
 
   it.each([
@@ -42,6 +44,8 @@ describe("CLI arguments", () => {
     [["import", "http://h/v1", "b/c", "f", "--concurrency", "0"], /--concurrency expects a whole number of at least 1/],
     [["import", "http://h/v1", "b/c", "f", "--on-conflict", "merge"], /--on-conflict expects one of fail, skip, overwrite/],
     [["info", "http://h/v1", "--auth", "nocolon"], /user:password/],
+    [["dump", "http://h/v1", "a/b"], /Expected a bucket id/],
+    [["load", "http://h/v1"], /"load" expects <server> <bucket.jsonl>, got 1/],
     [["info", "http://h/v1", "--frobnicate"], /Unknown option --frobnicate/],
   ])("refuses %j with a clear message", (argv, message) => {
     expect(() => parseArgs(argv as string[], {})).toThrow(UsageError);
@@ -120,7 +124,7 @@ describe("the README's CLI section", () => {
     const helpCodes = new Set([...usage().matchAll(/^ {2}(\d+)(?:, (\d+))?  /gm)].flatMap((m) => m.slice(1).filter(Boolean).map(Number)));
     expect(helpCodes.size).toBe(9);
     expect([...codes(section)].filter((c) => c < 256).sort((a, b) => a - b)).toEqual([...helpCodes].sort((a, b) => a - b));
-    for (const command of ["info", "export", "import", "watch", "help"]) expect(section).toContain(`| \`${command} `);
+    for (const command of ["info", "export", "import", "watch", "dump", "load", "help"]) expect(section).toContain(`| \`${command} `);
   });
 
   it("states the defaults that the parser uses", () => {

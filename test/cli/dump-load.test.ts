@@ -84,7 +84,7 @@ describe("dump and load", () => {
     expect(again.err).toContain("collection posts: unchanged\n");
     expect(again.err).toContain("records of posts: 0 new, 0 replaced, 5000 unchanged, 0 only on the server (left)\n");
     expect((await raw("GET", `/buckets/${BUCKET}/collections/posts/records?_limit=1`)).headers.get("ETag")).toBe(etag);
-  }, 240_000);
+  }, 400_000);
 
   it("after edits on the server, --dry-run names them and load restores the dump", async () => {
     await raw("PATCH", `/buckets/${BUCKET}/collections/tags/records/tags-7`, { data: { title: "edited" } });
