@@ -87,6 +87,17 @@ export type Command =
 const VALUE_FLAGS = new Set(["--auth", "--bearer", "--since", "--interval", "--concurrency", "--chunk-size", "--timeout", "--retry", "--sort", "--ids", "--on-conflict", "--max-errors"]);
 const BOOLEAN_FLAGS = new Set(["--dry-run", "--no-progress", "--quiet", "-q", "--json", "--help", "-h", "--version", "-V"]);
 
+const COMMON_FLAGS = ["--auth", "--bearer", "--timeout", "--retry", "--help", "-h", "--version", "-V"];
+/** The options of each command besides the common ones: any other is refused, not ignored. */
+const COMMAND_FLAGS: Readonly<Record<CommandName, readonly string[]>> = {
+  info: [],
+  export: ["--since", "--sort"],
+  watch: ["--since", "--interval"],
+  import: ["--concurrency", "--chunk-size", "--ids", "--on-conflict", "--max-errors", "--no-progress", "--quiet", "-q", "--json"],
+  dump: [],
+  load: ["--dry-run", "--concurrency", "--max-errors"],
+};
+
 function wholeNumber(flag: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${flag} expects a whole number of at least ${min}, got "${value}".`);
@@ -169,6 +180,9 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   if (flags.has("--help") || flags.has("-h")) return { name: "help", topic: isCommand(name) ? name : undefined };
   if (name === undefined) throw new UsageError("Missing a command.");
   if (!isCommand(name)) throw new UsageError(`Unknown command "${name}".`);
+  for (const flag of flags.keys()) {
+    if (!COMMON_FLAGS.includes(flag) && !COMMAND_FLAGS[name].includes(flag)) throw new UsageError(`${flag} is not an option of "${name}".`, name);
+  }
 
   const basic = flags.get("--auth") ?? env.KINTO_AUTH;
   const bearer = flags.get("--bearer") ?? env.KINTO_BEARER;
