@@ -37,6 +37,7 @@ export const DEFAULTS = {
   ids: "content",
   onConflict: "fail",
   maxErrors: 20,
+  parallel: 1,
 } as const;
 
 /** How `import` names a record that has no `id`. */
@@ -70,7 +71,7 @@ export type Command =
   | ({ readonly name: "export"; readonly bucket: string; readonly collection: string; readonly since?: string; readonly sort: string } & Common)
   | ({ readonly name: "watch"; readonly bucket: string; readonly collection: string; readonly since?: string; readonly interval: number } & Common)
   | ({ readonly name: "dump"; readonly bucket: string } & Common)
-  | ({ readonly name: "load"; readonly file: string; readonly dryRun: boolean; readonly concurrency: number; readonly maxErrors: number } & Common)
+  | ({ readonly name: "load"; readonly file: string; readonly dryRun: boolean; readonly concurrency: number; readonly parallel: number; readonly maxErrors: number } & Common)
   | ({
       readonly name: "import";
       readonly bucket: string;
@@ -84,7 +85,7 @@ export type Command =
       readonly maxErrors: number;
     } & Common);
 
-const VALUE_FLAGS = new Set(["--auth", "--bearer", "--since", "--interval", "--concurrency", "--chunk-size", "--timeout", "--retry", "--sort", "--ids", "--on-conflict", "--max-errors"]);
+const VALUE_FLAGS = new Set(["--auth", "--bearer", "--since", "--interval", "--concurrency", "--chunk-size", "--timeout", "--retry", "--sort", "--ids", "--on-conflict", "--max-errors", "--parallel"]);
 const BOOLEAN_FLAGS = new Set(["--dry-run", "--no-progress", "--quiet", "-q", "--json", "--help", "-h", "--version", "-V"]);
 
 const COMMON_FLAGS = ["--auth", "--bearer", "--timeout", "--retry", "--help", "-h", "--version", "-V"];
@@ -95,7 +96,7 @@ const COMMAND_FLAGS: Readonly<Record<CommandName, readonly string[]>> = {
   watch: ["--since", "--interval"],
   import: ["--concurrency", "--chunk-size", "--ids", "--on-conflict", "--max-errors", "--no-progress", "--quiet", "-q", "--json"],
   dump: [],
-  load: ["--dry-run", "--concurrency", "--max-errors"],
+  load: ["--dry-run", "--concurrency", "--parallel", "--max-errors"],
 };
 
 function wholeNumber(flag: string, value: string | undefined, fallback: number, min: number): number {
@@ -222,6 +223,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
           file: rest[1],
           dryRun: flags.has("--dry-run"),
           concurrency: wholeNumber("--concurrency", flags.get("--concurrency"), DEFAULTS.concurrency, 1),
+          parallel: wholeNumber("--parallel", flags.get("--parallel"), DEFAULTS.parallel, 1),
           maxErrors: wholeNumber("--max-errors", flags.get("--max-errors"), DEFAULTS.maxErrors, 1),
         };
       case "import":

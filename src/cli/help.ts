@@ -53,10 +53,13 @@ export const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
   dump: `kinto-rx dump <server> <bucket> > bucket.jsonl
   Prints the whole bucket as JSON lines: the bucket, its groups, each collection then its records,
   with data and permissions, sorted by id, without last_modified (two dumps of one content are equal).`,
-  load: `kinto-rx load <server> <bucket.jsonl> [--dry-run] [--concurrency N] [--max-errors N]
+  load: `kinto-rx load <server> <bucket.jsonl> [--dry-run] [--parallel N] [--concurrency N] [--max-errors N]
   Writes a dump back, idempotently: only what differs from the server is written (records compared
   with one listing per collection); records only on the server are left.
-  --dry-run           print what would change on stdout, write nothing`,
+  --dry-run           print what would change on stdout, write nothing
+  --parallel N        collections loaded at once (default ${DEFAULTS.parallel})
+  --concurrency N     /batch requests in flight per collection (default ${DEFAULTS.concurrency})
+  --max-errors N      bad lines reported before giving up (default ${DEFAULTS.maxErrors})`,
 };
 
 /** The help of every command. */

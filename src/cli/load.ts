@@ -172,30 +172,31 @@ class Loader {
   }
 }
 
-/** Loads the command's dump. */
+/** The records of collection `id` in the dump, read by a reader of their own. */
+async function* recordsOf(file: string, id: string): AsyncGenerator<Record<string, unknown>> {
+  for await (const { value } of dumpLines(file, () => undefined)) if (value.kind === "record" && value.collection === id) yield value.data;
+}
+
+/**
+ * Loads the command's dump: the bucket and groups first, then up to `--parallel` collections at a
+ * time, each with its records (each collection reads the file with a reader of its own: memory
+ * stays bounded, and the file is only read, `--parallel` times over).
+ */
 export async function runLoad(client: KintoClient, command: LoadCommand, user: string | undefined, out: Output, stderr: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
   await check(command.file, command.maxErrors);
   const say = (text: string) => void (command.dryRun ? out.write(text + "\n") : stderr.write(text + "\n"));
   const loader = new Loader(client, command, say, signal, user);
-  const reader = dumpLines(command.file, () => undefined)[Symbol.asyncIterator]();
-  let next = await reader.next();
-  while (!next.done) {
-    const { value } = next.value;
-    if (value.kind === "record") throw new CliError(EXIT.input, `${command.file}:${next.value.line}: a record outside a collection`);
-    const existed = await loader.object(value);
-    if (value.kind !== "collection") {
-      next = await reader.next();
-      continue;
-    }
-    // The records that follow the collection's line, pulled by the upload as it has room.
-    let pending: IteratorResult<Numbered> = await reader.next();
-    const records = async function* () {
-      while (!pending.done && pending.value.value.kind === "record") {
-        yield pending.value.value.data;
-        pending = await reader.next();
-      }
-    };
-    await loader.records(value.id, existed, records());
-    next = pending;
+  const collections: Extract<DumpLine, { id: string }>[] = [];
+  for await (const { value } of dumpLines(command.file, () => undefined)) {
+    if (value.kind === "bucket" || value.kind === "group") await loader.object(value);
+    else if (value.kind === "collection") collections.push(value);
   }
+  const queue = collections.values();
+  const worker = async () => {
+    for (const collection of queue) {
+      const existed = await loader.object(collection);
+      await loader.records(collection.id, existed, recordsOf(command.file, collection.id));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(command.parallel, Math.max(1, collections.length)) }, worker));
 }

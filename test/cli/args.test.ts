@@ -28,7 +28,7 @@ describe("CLI arguments", () => {
     expect(parseArgs(["import", "--help"], {})).toEqual({ name: "help", topic: "import" });
     expect(parseArgs(["-V"], {})).toEqual({ name: "version" });
     expect(parseArgs(["dump", "http://h", "blog"], {})).toMatchObject({ name: "dump", bucket: "blog" });
-    expect(parseArgs(["load", "http://h", "blog.jsonl", "--dry-run"], {})).toMatchObject({ name: "load", file: "blog.jsonl", dryRun: true, concurrency: 2, maxErrors: 20 });
+    expect(parseArgs(["load", "http://h", "blog.jsonl", "--dry-run"], {})).toMatchObject({ name: "load", file: "blog.jsonl", dryRun: true, concurrency: 2, parallel: 1, maxErrors: 20 });
   });
 
   it.each([
@@ -130,7 +130,7 @@ describe("the README's CLI section", () => {
   });
 
   it("states the defaults that the parser uses", () => {
-    for (const [flag, value] of [["--timeout", DEFAULTS.timeout], ["--retry", DEFAULTS.retry], ["--interval", DEFAULTS.interval], ["--concurrency", DEFAULTS.concurrency], ["--max-errors", DEFAULTS.maxErrors]] as const) {
+    for (const [flag, value] of [["--timeout", DEFAULTS.timeout], ["--retry", DEFAULTS.retry], ["--interval", DEFAULTS.interval], ["--concurrency", DEFAULTS.concurrency], ["--max-errors", DEFAULTS.maxErrors], ["--parallel", DEFAULTS.parallel]] as const) {
       expect(section).toMatch(new RegExp(`\\| \`${flag} [^|]*\` \\| [^|]* \\| ${value} \\|`));
       expect(usage()).toMatch(new RegExp(`${flag} .*\\(default ${value}`));
     }

@@ -70,7 +70,7 @@ describe("dump and load", () => {
   }, 60_000);
 
   it("load reproduces the bucket exactly; a re-run writes nothing", async () => {
-    const run = await runMain(["load", server.url, first.path]);
+    const run = await runMain(["load", server.url, first.path, "--parallel", "3"]);
     expect(run.code).toBe(0);
     expect(run.err).toContain(`bucket ${BUCKET}: created\n`);
     expect(run.err).toContain("records of tags: 3000 new, 0 replaced, 0 unchanged, 0 only on the server (left)\n");
