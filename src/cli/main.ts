@@ -1,13 +1,23 @@
 /**
- * `kinto-rx` command-line tool: info, export, import (with a progress bar), watch.
+ * `kinto-rx` command-line tool: info, export, import (with a progress display), watch, dump, load.
+ * Quiet exit when the reader of stdout goes away (`| head`), exit codes as the help lists them,
+ * every wait bounded, the server named in every error about it.
  */
-import { lastValueFrom, map, tap } from "rxjs";
-import { KintoHttpError, NetworkError, NetworkTimeoutError } from "../http/errors";
-import { KintoClient } from "../resources/client";
-import { toAsyncIterable } from "../streams/pages";
-import { authorization, parseArgs, UsageError, USAGE, type Command, type Common } from "./args";
-import { InputError } from "./jsonl";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { KintoClient } from "../index";
+import { authorization, parseArgs, type Command, type Common } from "./args";
+import { contact } from "./contact";
+import { EXIT, explain, type FailureContext } from "./explain";
+import { runDump } from "./dump";
+import { runExport } from "./export";
+import { usage } from "./help";
 import { runImport } from "./import";
+import { runLoad } from "./load";
+import { Output } from "./output";
+import { runWatch } from "./watch";
+
+export { EXIT, explain } from "./explain";
 
 /** Where the CLI writes; injectable for tests. */
 export interface Io {
@@ -17,92 +27,80 @@ export interface Io {
   readonly stderr: NodeJS.WriteStream;
   /** Environment. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Abort signal (Ctrl-C). */
+  /** Aborted on Ctrl-C (reason `"SIGINT"`, the default) or SIGTERM (reason `"SIGTERM"`). */
   readonly signal?: AbortSignal;
 }
 
-/** Exit codes. */
-export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3, auth: 4, input: 5 } as const;
+/** The package's version (package.json is two folders up, from src/cli and from dist/cli alike). */
+export function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
+}
 
 function client(options: Common): KintoClient {
   return new KintoClient(options.server, { headers: authorization(options.auth), timeout: options.timeout, retry: options.retry });
 }
 
-/** Writes `text` and waits for the stream to drain when its buffer is full (backpressure). */
-function write(out: NodeJS.WritableStream, text: string): Promise<void> | void {
-  if (!out.write(text)) return new Promise((resolve) => out.once("drain", () => resolve()));
-}
-
-async function run(command: Exclude<Command, { name: "help" }>, io: Io): Promise<void> {
+async function run(command: Exclude<Command, { name: "help" | "version" }>, io: Io, out: Output, signal: AbortSignal, context: { user?: string }): Promise<void> {
   const kinto = client(command);
+  const info = await contact(kinto, command, signal);
+  context.user = info.user?.id;
   switch (command.name) {
-    case "info": {
-      const info = await lastValueFrom(kinto.fetchServerInfo());
-      const user = await lastValueFrom(kinto.fetchUser());
-      await write(io.stdout, JSON.stringify({ ...info, user: user ?? null }, null, 2) + "\n");
-      return;
-    }
-    case "export": {
-      const collection = kinto.bucket(command.bucket).collection(command.collection);
-      const pages = collection.listRecords({ sort: "last_modified", since: command.since, pages: 1 });
-      for await (const page of toAsyncIterable(pages)) {
-        for (const record of page.data) await write(io.stdout, JSON.stringify(record) + "\n");
-      }
-      return;
-    }
-    case "watch": {
-      const collection = kinto.bucket(command.bucket).collection(command.collection);
-      const feed = collection.watchRecords({ since: command.since, interval: command.interval });
-      await new Promise<void>((resolve, reject) => {
-        const subscription = feed.pipe(map((change) => JSON.stringify(change) + "\n"), tap((line) => void io.stdout.write(line))).subscribe({ error: reject, complete: resolve });
-        io.signal?.addEventListener("abort", () => {
-          subscription.unsubscribe();
-          resolve();
-        });
-      });
-      return;
-    }
+    case "info":
+      return out.write(JSON.stringify({ ...info, user: info.user ?? null }, null, 2) + "\n");
+    case "export":
+      return runExport(kinto, command, out, signal);
+    case "watch":
+      return runWatch(kinto, command, out, signal);
     case "import":
-      return runImport(kinto, command, io);
+      return runImport(kinto, command, { out, stderr: io.stderr, signal });
+    case "dump":
+      return runDump(kinto, command, out, signal);
+    case "load":
+      return runLoad(kinto, command, context.user, out, io.stderr, signal);
   }
-}
-
-/** What a failure means for the user, and its exit code. No credential is ever printed. */
-export function explain(error: unknown): { code: number; message: string } {
-  if (error instanceof UsageError) return { code: EXIT.usage, message: `${error.message}\n\n${USAGE}` };
-  if (error instanceof InputError) return { code: EXIT.input, message: `${error.message}\nNothing was sent.` };
-  if (error instanceof KintoHttpError && (error.status === 401 || error.status === 403)) {
-    return { code: EXIT.auth, message: `Not authorized (HTTP ${error.status}): check --auth / --bearer.` };
-  }
-  if (error instanceof NetworkTimeoutError || (error instanceof NetworkError && !(error instanceof KintoHttpError))) {
-    return { code: EXIT.unreachable, message: `Server unreachable: ${error.message}` };
-  }
-  if (error instanceof Error && "code" in error && (error as NodeJS.ErrnoException).code === "ENOENT") {
-    return { code: EXIT.input, message: `Cannot read ${(error as NodeJS.ErrnoException).path}: no such file.` };
-  }
-  return { code: EXIT.server, message: error instanceof Error ? error.message : String(error) };
 }
 
 /** Runs the CLI with `argv` (no node/script); resolves with the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const controller = new AbortController();
+  const forward = () => controller.abort(io.signal?.reason === "SIGTERM" ? "SIGTERM" : "SIGINT");
+  if (io.signal?.aborted) forward();
+  io.signal?.addEventListener("abort", forward, { once: true });
+  const out = new Output(io.stdout, () => controller.abort("EPIPE"));
+  const context: FailureContext & { user?: string } = {};
   try {
     const command = parseArgs(argv, io.env);
-    if (command.name === "help") {
-      await write(io.stdout, USAGE + "\n");
-      return EXIT.ok;
+    if (command.name === "help") await out.write(usage(command.topic) + "\n");
+    else if (command.name === "version") await out.write(`kinto-rx ${version()}\n`);
+    else {
+      for (const warning of command.warnings) io.stderr.write(`kinto-rx: warning: ${warning}\n`);
+      Object.assign(context, { server: command.server, authenticated: command.auth !== undefined });
+      await run(command, io, out, controller.signal, context);
     }
-    await run(command, io);
     return EXIT.ok;
   } catch (error) {
-    const { code, message } = explain(error);
-    io.stderr.write(`kinto-rx: ${message}\n`);
+    // The reader of stdout went away (`| head`): nobody wants more, and there is nothing to say.
+    if (out.isClosed) return EXIT.ok;
+    const { code, message } = explain(error, context);
+    if (message) io.stderr.write(`kinto-rx: ${message}\n`);
     return code;
+  } finally {
+    io.signal?.removeEventListener("abort", forward);
   }
 }
 
+
 if (require.main === module) {
   const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort());
+  const stop = (signal: "SIGINT" | "SIGTERM") => () => {
+    // A second signal does not wait for the first one's cleanup.
+    if (controller.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
+    controller.abort(signal);
+  };
+  process.on("SIGINT", stop("SIGINT"));
+  process.on("SIGTERM", stop("SIGTERM"));
+  // A closed stderr must not crash the tool either (stdout's errors are handled by Output).
+  process.stderr.on("error", () => undefined);
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal }).then((code) => {
     process.exitCode = code;
   });

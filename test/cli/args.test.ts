@@ -1,37 +1,68 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authorization, parseArgs, UsageError } from "../../src/cli/args";
-import { InputError, records, validate } from "../../src/cli/jsonl";
-import { renderProgress } from "../../src/cli/progress";
+import { authorization, DEFAULTS, parseArgs, UsageError } from "../../src/cli/args";
+import { usage } from "../../src/cli/help";
+import { check, InputErrors, inputRecords } from "../../src/cli/jsonl";
 
 describe("CLI arguments", () => {
   it("parses each command with defaults", () => {
-    expect(parseArgs(["info", "http://127.0.0.1:8888/v1"], {})).toMatchObject({ name: "info", server: "http://127.0.0.1:8888/v1", auth: undefined });
-    expect(parseArgs(["export", "http://h:1", "b/c", "--since", "12"], {})).toMatchObject({ name: "export", server: "http://h:1/v1", bucket: "b", collection: "c", since: "12" });
+    expect(parseArgs(["info", "http://127.0.0.1:8888/v1"], {})).toMatchObject({ name: "info", server: "http://127.0.0.1:8888/v1", auth: undefined, timeout: DEFAULTS.timeout, retry: DEFAULTS.retry });
+    expect(parseArgs(["export", "http://h:1", "b/c", "--since", "12"], {})).toMatchObject({ name: "export", server: "http://h:1/v1", bucket: "b", collection: "c", since: "12", sort: "last_modified" });
+    expect(parseArgs(["export", "http://h:1", "b/c", "--since", '"12"', "--sort", "id"], {})).toMatchObject({ since: "12", sort: "id" });
     expect(parseArgs(["import", "http://h:1/v1/", "b/c", "f.jsonl", "--concurrency=4"], { KINTO_AUTH: "u:p" })).toMatchObject({
       name: "import",
       file: "f.jsonl",
       concurrency: 4,
+      ids: "content",
+      onConflict: "fail",
+      progress: "auto",
       auth: { kind: "basic", credentials: "u:p" },
     });
-    expect(parseArgs(["watch", "http://h:1/v1", "b/c", "--bearer", "tok"], {})).toMatchObject({ interval: 1000, auth: { kind: "bearer", token: "tok" } });
-    expect(parseArgs([], {})).toEqual({ name: "help" });
+    expect(parseArgs(["import", "http://h", "b/c", "f", "--json", "--on-conflict", "skip", "--ids", "required"], {})).toMatchObject({ progress: "json", onConflict: "skip", ids: "required" });
+    expect(parseArgs(["import", "http://h", "b/c", "f", "-q"], {})).toMatchObject({ progress: "quiet" });
+    expect(parseArgs(["watch", "http://h:1/v1", "b/c", "--bearer", "tok"], {})).toMatchObject({ interval: 1000, auth: { kind: "bearer", token: "tok" }, warnings: [] });
+    expect(parseArgs(["watch", "http://h", "b/c", "--bearer", "tok"], { KINTO_AUTH: "u:p" })).toMatchObject({ warnings: [expect.stringContaining("both --auth")] });
+    expect(parseArgs(["--help"], {})).toEqual({ name: "help", topic: undefined });
+    expect(parseArgs(["help", "watch"], {})).toEqual({ name: "help", topic: "watch" });
+    expect(parseArgs(["import", "--help"], {})).toEqual({ name: "help", topic: "import" });
+    expect(parseArgs(["-V"], {})).toEqual({ name: "version" });
+    expect(parseArgs(["dump", "http://h", "blog"], {})).toMatchObject({ name: "dump", bucket: "blog" });
+    expect(parseArgs(["load", "http://h", "blog.jsonl", "--dry-run"], {})).toMatchObject({ name: "load", file: "blog.jsonl", dryRun: true, concurrency: 2, parallel: 1, maxErrors: 20 });
   });
 
   it.each([
+    [[], /Missing a command/],
     [["nope", "http://h/v1"], /Unknown command "nope"/],
+    [["help", "nope"], /"help" expects one of/],
     [["info"], /"info" expects <server>, got 0/],
     [["info", "ftp://h/v1"], /http:\/\/ or https:\/\//],
     [["info", "http://u:secret@h/v1"], /not in the URL/],
     [["export", "http://h/v1", "onlybucket"], /Expected <bucket>\/<collection>/],
+    [["export", "http://h/v1", "b/c", "--since", "yesterday"], /--since expects a Kinto timestamp/],
     [["import", "http://h/v1", "b/c"], /expects <server> <bucket>\/<collection> <file.jsonl>, got 2/],
-    [["import", "http://h/v1", "b/c", "f", "--concurrency", "0"], /positive whole number/],
+    [["import", "http://h/v1", "b/c", "f", "--concurrency", "0"], /--concurrency expects a whole number of at least 1/],
+    [["import", "http://h/v1", "b/c", "f", "--on-conflict", "merge"], /--on-conflict expects one of fail, skip, overwrite/],
     [["info", "http://h/v1", "--auth", "nocolon"], /user:password/],
+    [["dump", "http://h/v1", "a/b"], /Expected a bucket id/],
+    [["import", "http://h/v1", "b/c", "f", "--dry-run"], /--dry-run is not an option of "import"/],
+    [["export", "http://h/v1", "b/c", "--interval", "5"], /--interval is not an option of "export"/],
+    [["load", "http://h/v1"], /"load" expects <server> <bucket.jsonl>, got 1/],
     [["info", "http://h/v1", "--frobnicate"], /Unknown option --frobnicate/],
   ])("refuses %j with a clear message", (argv, message) => {
     expect(() => parseArgs(argv as string[], {})).toThrow(UsageError);
     expect(() => parseArgs(argv as string[], {})).toThrow(message);
+  });
+
+  it("a usage error names its command, whose help is shown", () => {
+    try {
+      parseArgs(["import", "http://h/v1", "b/c", "f", "--concurrency", "x"], {});
+    } catch (error) {
+      expect((error as UsageError).command).toBe("import");
+    }
+    expect(usage("import")).toContain("--on-conflict fail|skip|overwrite");
+    expect(usage("import")).not.toContain("kinto-rx watch");
+    expect.assertions(3);
   });
 
   it("never echoes a password given in the URL", () => {
@@ -56,33 +87,52 @@ describe("JSON Lines input", () => {
     writeFileSync(path, text);
     return path;
   };
+  const all = async (path: string) => {
+    const out = [];
+    for await (const r of inputRecords(path, "content")) out.push(r);
+    return out;
+  };
 
-  it("names the first malformed line", async () => {
-    const path = file("bad.jsonl", '{"a":1}\n\n{"b":2}\n{"c":\n');
-    await expect(validate(path)).rejects.toThrow(InputError);
-    await expect(validate(path)).rejects.toThrow(`${path}:4: invalid JSON`);
-    await expect(validate(file("arr.jsonl", "[1]\n"))).rejects.toThrow(":1: expected a JSON object");
-    await expect(validate(file("id.jsonl", '{"id":"a/b"}\n'))).rejects.toThrow(':1: invalid id "a/b"');
+  it("names every malformed line", async () => {
+    const path = file("bad.jsonl", '{"a":1}\n\n{"b":2}\n{"c":\n[1]\n{"id":"a/b"}\n');
+    await expect(check(path, "content", 20)).rejects.toThrow(InputErrors);
+    await expect(check(path, "content", 20)).rejects.toThrow(`${path}:4: invalid JSON`);
+    await expect(check(path, "content", 20)).rejects.toThrow(`${path}:5: expected a JSON object`);
+    await expect(check(path, "content", 20)).rejects.toThrow(`${path}:6: invalid id "a/b"`);
   });
 
-  it("gives records without an id a stable id, so that a re-run targets the same records", async () => {
-    const path = file("ok.jsonl", '{"a":1}\n{"id":"given","last_modified":5}\n{"a":1}\n');
-    expect(await validate(path)).toBe(3);
-    const first: Record<string, unknown>[] = [];
-    for await (const r of records(path)) first.push(r);
-    const again: Record<string, unknown>[] = [];
-    for await (const r of records(path)) again.push(r);
-    expect(first.map((r) => r.id)).toEqual(again.map((r) => r.id));
-    expect(first[1]).toEqual({ id: "given" });
-    expect(first[0].id).not.toBe(first[2].id);
-    expect(first[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  it("gives a record without an id an id from its content, whatever its line", async () => {
+    const a = await all(file("a.jsonl", '{"x":1,"y":[1,{"b":2,"a":1}]}\n{"id":"given","last_modified":5,"z":1}\n'));
+    const b = await all(file("b.jsonl", '\n{"other":true}\n{"y":[1,{"a":1,"b":2}],"x":1}\n'));
+    expect(a[0].id).toBe(b[1].id); // same content, keys in another order, another line
+    expect(a[0].id).not.toBe(b[0].id);
+    expect(a[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(a[1].record).toEqual({ id: "given", z: 1 });
+    expect(b.map((r) => r.line)).toEqual([2, 3]);
   });
 });
 
-describe("progress bar", () => {
-  it("shows rate, counters and ETA", () => {
-    const line = renderProgress({ sent: 600, confirmed: 500, failed: 0 }, 1000, 5000, 10);
-    expect(line).toBe("[#####-----]  50% 100 rec/s sent 600 confirmed 500 failed 0 ETA 00:05");
-    expect(renderProgress({ sent: 0, confirmed: 0, failed: 0 }, 10, 0, 4)).toContain("ETA --:--");
+describe("the README's CLI section", () => {
+  const readme = require("node:fs").readFileSync(join(__dirname, "../../README.md"), "utf8") as string;
+  const section = readme.slice(readme.indexOf("## Command-line tool"), readme.indexOf("## Migrating from kinto-http.js"));
+  const options = (text: string) => new Set(text.match(/(?<![\w-])--[a-z][a-z-]+/g));
+  const codes = (text: string) => new Set([...text.matchAll(/^\s*\|?\s*(\d+)(?: \/ (\d+))?\s+\|?/gm)].flatMap((m) => m.slice(1).filter(Boolean).map(Number)));
+
+  it("lists every option of the help, and no other", () => {
+    expect([...options(section)].sort()).toEqual([...options(usage())].sort());
+  });
+
+  it("lists every exit code of the help, and every command", () => {
+    const helpCodes = new Set([...usage().matchAll(/^ {2}(\d+)(?:, (\d+))?  /gm)].flatMap((m) => m.slice(1).filter(Boolean).map(Number)));
+    expect(helpCodes.size).toBe(9);
+    expect([...codes(section)].filter((c) => c < 256).sort((a, b) => a - b)).toEqual([...helpCodes].sort((a, b) => a - b));
+    for (const command of ["info", "export", "import", "watch", "dump", "load", "help"]) expect(section).toContain(`| \`${command} `);
+  });
+
+  it("states the defaults that the parser uses", () => {
+    for (const [flag, value] of [["--timeout", DEFAULTS.timeout], ["--retry", DEFAULTS.retry], ["--interval", DEFAULTS.interval], ["--concurrency", DEFAULTS.concurrency], ["--max-errors", DEFAULTS.maxErrors], ["--parallel", DEFAULTS.parallel]] as const) {
+      expect(section).toMatch(new RegExp(`\\| \`${flag} [^|]*\` \\| [^|]* \\| ${value} \\|`));
+      expect(usage()).toMatch(new RegExp(`${flag} .*\\(default ${value}`));
+    }
   });
 });
