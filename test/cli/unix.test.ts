@@ -11,7 +11,16 @@ const BUCKET = uniqueName("cli-unix");
 
 beforeAll(async () => {
   await collections(BUCKET, "full", "empty", "signals");
-  const put = (i: number) => raw("PUT", `/buckets/${BUCKET}/collections/full/records/r-${String(i).padStart(3, "0")}`, { data: { i } });
+  // Concurrent writes into one collection may collide on PostgreSQL (409, "please retry"): retry.
+  const put = async (i: number): Promise<void> => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const { status } = await raw("PUT", `/buckets/${BUCKET}/collections/full/records/r-${String(i).padStart(3, "0")}`, { data: { i } });
+      if (status === 201 || status === 200) return;
+      if (status !== 409) throw new Error(`seeding r-${i}: HTTP ${status}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`seeding r-${i}: still 409`);
+  };
   for (let i = 0; i < 60; i += 6) await Promise.all([0, 1, 2, 3, 4, 5].map((j) => put(i + j)));
 });
 
