@@ -13,7 +13,7 @@ import {
   type KintoErrorBody,
   type RequestSummary,
 } from "./errors";
-import { isIdempotent, queryString, type KintoRequest } from "./request";
+import { isIdempotent, queryString, withoutUserinfo, type KintoRequest } from "./request";
 import { parseRetryAfter } from "./retry-after";
 
 /** The fetch function the transport calls (the global one, cross-fetch's, or a test's). */
@@ -324,7 +324,7 @@ function errorBody(text: string): KintoErrorBody {
 function toKintoError(error: unknown, request: KintoRequest, summary: RequestSummary, answered: boolean, secrets: string[]): Error {
   if (error instanceof KintoHttpError || error instanceof UnparseableResponseError) return error;
   // Keep only the message, with any user:password@ of a URL and any header value cut out.
-  let reason = (error instanceof Error ? error.message : String(error)).replace(/\/\/[^/@\s]*@/g, "//");
+  let reason = withoutUserinfo(error instanceof Error ? error.message : String(error));
   // Node's "fetch failed" says why only in its cause's code (ECONNREFUSED, ECONNRESET...).
   const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   if (typeof code === "string" && /^[A-Z_]+$/.test(code)) reason += ` (${code})`;

@@ -7,7 +7,7 @@ import { RetryBudget, type RetryBudgetOptions } from "../http/budget";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError } from "../http/errors";
 import { NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
-import { isIdempotent, type KintoRequest } from "../http/request";
+import { isIdempotent, safeUrlText, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
 import { defaultFetch, send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
 import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
@@ -100,6 +100,12 @@ export class KintoClient implements Executor {
    * @param options client options
    */
   constructor(remote: string, options: KintoClientOptions = {}) {
+    if (typeof remote === "string" && hasUserinfo(remote)) {
+      throw new InvalidArgumentError(
+        `The remote URL must not contain credentials (user:password@, got ${safeUrl(remote)}): ` +
+          'send them in the Authorization header, e.g. new KintoClient(url, { headers: { Authorization: "Basic " + btoa("user:pass") } }).',
+      );
+    }
     if (typeof remote !== "string" || !/^https?:\/\/[^/]+(\/.*)?\/v\d+\/?$/.test(remote)) {
       throw new InvalidArgumentError(`The remote URL must include the API version, e.g. http://127.0.0.1:8888/v1 (got ${safeUrl(remote)}).`);
     }
@@ -278,9 +284,22 @@ function mayHaveBeenApplied(error: unknown): boolean {
   return error.status >= 500 && error.retryAfterMs === undefined;
 }
 
-/** A URL for messages: without `user:password@`. */
+/** A URL for messages: without `user:password@`, whatever the password holds. */
 function safeUrl(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value.replace(/\/\/[^/@]*@/, "//")) : typeof value;
+  return typeof value === "string" ? JSON.stringify(safeUrlText(value)) : typeof value;
+}
+
+/**
+ * Whether `remote` carries a userinfo (`user:password@`), as fetch would read it, or has an `@`
+ * that a URL parser cannot place (a password holding `/`, `?` or `#`).
+ */
+function hasUserinfo(remote: string): boolean {
+  try {
+    const url = new URL(remote);
+    return url.username !== "" || url.password !== "" || /^[^?#]*@/.test(remote.slice(remote.indexOf("//") + 2).split("/")[0]);
+  } catch {
+    return remote.includes("@");
+  }
 }
 
 /** Re-exported for convenience. */
