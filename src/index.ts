@@ -10,7 +10,8 @@ export type { ReadOptions, WriteOptions, DeleteOptions } from "./resources/opera
 export type { ResourceOptions, CollectionOptions } from "./resources/options";
 export * from "./resources/codecs";
 export * from "./http/errors";
-export { NoticeEmitter, Notices, type DeprecationAlert, type EventEmitterLike, type NoticeEventMap } from "./http/notices";
+export { NoticeEmitter, Notices, DEFAULT_MAX_BACKOFF, type DeprecationAlert, type EventEmitterLike, type NoticeEventMap } from "./http/notices";
+export { waitFor, MAX_TIMER_MS, type Wait } from "./http/wait";
 export { DEFAULT_RETRY, isTransient, retryDelay, retryTransient, type RetryPolicy } from "./http/retry";
 export { parseRetryAfter } from "./http/retry-after";
 export { RetryBudget, DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from "./http/budget";

@@ -2,11 +2,11 @@
  * The Kinto client: server information, buckets, permissions and batches, every operation a cold
  * Observable.
  */
-import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, timer, type Observable } from "rxjs";
+import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, type Observable } from "rxjs";
 import { RetryBudget, type RetryBudgetOptions } from "../http/budget";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError } from "../http/errors";
-import { NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
+import { DEFAULT_MAX_BACKOFF, NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
 import { isIdempotent, safeUrlText, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
 import { defaultFetch, send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
@@ -54,6 +54,11 @@ export interface KintoClientOptions {
    * 5 tokens per retry, 10 per retry of a timeout, 1 back per success.
    */
   readonly retryBudget?: RetryBudgetOptions | RetryBudget | false;
+  /**
+   * Longest server `Backoff` honoured, in ms (default one day, {@link DEFAULT_MAX_BACKOFF}): a longer
+   * one is waited for this long. Every wait is announced on `waiting$`.
+   */
+  readonly maxBackoff?: number;
 }
 
 /** Options of server information calls. */
@@ -82,6 +87,11 @@ export class KintoClient implements Executor {
   readonly deprecated$: Notices["deprecated$"];
   /** Release time of each `Retry-After` received. */
   readonly retryAfter$: Notices["retryAfter$"];
+  /**
+   * Each wait of a request before it is sent, as it starts: a Backoff in force (feeds and uploads
+   * wait for it) or the delay before a retry, with its length, end and request.
+   */
+  readonly waiting$: Notices["waiting$"];
   /** The EventEmitter passed as `events`, else one created by the client (`client.events.on("backoff", …)`). */
   readonly events: EventEmitterLike;
   /** The default bucket name. */
@@ -111,10 +121,12 @@ export class KintoClient implements Executor {
     }
     this.remote = remote.replace(/\/$/, "");
     this.events = options.events ?? new NoticeEmitter();
-    this.notices = new Notices(this.events);
+    if (options.maxBackoff !== undefined && !(options.maxBackoff >= 0)) throw new InvalidArgumentError(`maxBackoff must be a number >= 0, got ${options.maxBackoff}.`);
+    this.notices = new Notices(this.events, Date.now, options.maxBackoff ?? DEFAULT_MAX_BACKOFF);
     this.backoff$ = this.notices.backoff$;
     this.deprecated$ = this.notices.deprecated$;
     this.retryAfter$ = this.notices.retryAfter$;
+    this.waiting$ = this.notices.waiting$;
     this.defaultBucket = options.bucket ?? "default";
     this.headers = { ...options.headers };
     this.options = { safe: options.safe ?? false, retry: options.retry ?? 0, timeout: options.timeout ?? null };
@@ -161,7 +173,7 @@ export class KintoClient implements Executor {
       ? defer(() => {
           const wait = this.notices.backoffRemaining();
           const once = send(this.transport, request, options.timeout);
-          return wait > 0 ? timer(wait).pipe(switchMap(() => once)) : once;
+          return wait > 0 ? this.notices.wait("backoff", wait, { method: request.method, path: request.path }).pipe(switchMap(() => once)) : once;
         })
       : send(this.transport, request, options.timeout);
     const settle = flags.settleRetried;
@@ -190,8 +202,12 @@ export class KintoClient implements Executor {
    * use, and what an upload uses to resend a chunk the server rolled back. @internal
    */
   retryPolicyFor(count: number): RetryPolicy {
-    return { ...this.retryPolicy, count, acquire: this.acquire };
+    return { ...this.retryPolicy, count, acquire: this.acquire, wait: this.retryWait };
   }
+
+  /** The wait before a retry, announced on `waiting$` (the failed request taken from its error). */
+  private readonly retryWait = (ms: number, error: unknown): Observable<unknown> =>
+    this.notices.wait("retry", ms, (error as { request?: { method: string; path: string } } | null)?.request, error);
 
   /** The policy's own `acquire` (if any), then the shared budget (if any). */
   private readonly acquire = (error: unknown): boolean =>
