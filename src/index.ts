@@ -15,7 +15,7 @@ export { waitFor, MAX_TIMER_MS, type Wait } from "./http/wait";
 export { DEFAULT_RETRY, isTransient, retryDelay, retryTransient, type RetryPolicy } from "./http/retry";
 export { parseRetryAfter } from "./http/retry-after";
 export { RetryBudget, DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from "./http/budget";
-export { decode, decodeWith } from "./http/decode";
+export { decode, decodeWith, errorBodyOf, MAX_ERROR_BODY_DEPTH } from "./http/decode";
 export type { KintoRequest, HttpMethod } from "./http/request";
 export type { FetchLike, KintoResponse } from "./http/transport";
 export { records, allRecords, toAsyncIterable, etagTimestamp, PageGuard, type Page, type ListOptions, type FilterValue } from "./streams/pages";

@@ -9,11 +9,13 @@ import {
   NetworkError,
   NetworkTimeoutError,
   OutcomeUnknownError,
+  PayloadValidationError,
   UnparseableResponseError,
   type KintoErrorBody,
   type RequestSummary,
 } from "./errors";
 import { isIdempotent, queryString, withoutUserinfo, type KintoRequest } from "./request";
+import { errorBodyOf } from "./decode";
 import { parseRetryAfter } from "./retry-after";
 
 /** The fetch function the transport calls (the global one, cross-fetch's, or a test's). */
@@ -291,7 +293,7 @@ function observeHeaders(config: TransportConfig, headers: Headers): void {
 /** The response of a body read as `text` (empty for HEAD, 204 and 304); an HTTP error is thrown. */
 function toResponse(status: number, headers: Headers, text: string, summary: RequestSummary): KintoResponse {
   if (status >= 400) {
-    throw new KintoHttpError(status, summary, errorBody(text), parseRetryAfter(headers.get("Retry-After")));
+    throw new KintoHttpError(status, summary, errorBody(text, summary), parseRetryAfter(headers.get("Retry-After")));
   }
   if (text === "") return { status, headers, json: undefined };
   try {
@@ -301,28 +303,18 @@ function toResponse(status: number, headers: Headers, text: string, summary: Req
   }
 }
 
-function errorBody(text: string): KintoErrorBody {
+function errorBody(text: string, summary: RequestSummary): KintoErrorBody {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-      const o = parsed as Record<string, unknown>;
-      return {
-        code: typeof o.code === "number" ? o.code : undefined,
-        errno: typeof o.errno === "number" ? o.errno : undefined,
-        error: typeof o.error === "string" ? o.error : undefined,
-        message: typeof o.message === "string" ? o.message : undefined,
-        details: o.details,
-        info: typeof o.info === "string" ? o.info : undefined,
-      };
-    }
+    parsed = JSON.parse(text);
   } catch {
-    // An HTML page from a proxy, or nothing: the status alone says what happened.
+    return {}; // An HTML page from a proxy, or nothing: the status alone says what happened.
   }
-  return {};
+  return errorBodyOf(parsed, `error body of ${summary.method} ${summary.path}`);
 }
 
 function toKintoError(error: unknown, request: KintoRequest, summary: RequestSummary, answered: boolean, secrets: string[]): Error {
-  if (error instanceof KintoHttpError || error instanceof UnparseableResponseError) return error;
+  if (error instanceof KintoHttpError || error instanceof UnparseableResponseError || error instanceof PayloadValidationError) return error;
   // Keep only the message, with any user:password@ of a URL and any header value cut out.
   let reason = withoutUserinfo(error instanceof Error ? error.message : String(error));
   // Node's "fetch failed" says why only in its cause's code (ECONNREFUSED, ECONNRESET...).

@@ -310,7 +310,7 @@ function resultOf(write: Write, response: BatchResponse): RecordResult {
     const record = decodeWith(envelope(KintoObject), response.body, response.path).data;
     return { status: response.status === 201 ? "created" : "updated", id, record };
   }
-  const error = new KintoHttpError(response.status, { method: "PUT", path: response.path }, errorBody(response.body));
+  const error = new KintoHttpError(response.status, { method: "PUT", path: response.path }, errorBody(response.body, `PUT ${response.path}`));
   if (response.status !== 412) return { status: "failed", id, error };
   const existing = error.existing;
   if (KintoObject.is(existing) && sameRecord(existing, write.data)) {
