@@ -10,7 +10,9 @@ import {
   NetworkTimeoutError,
   OutcomeUnknownError,
   PayloadValidationError,
+  ResponseTooLargeError,
   UnparseableResponseError,
+  DEFAULT_MAX_RESPONSE_BYTES,
   type KintoErrorBody,
   type RequestSummary,
 } from "./errors";
@@ -74,6 +76,8 @@ export interface TransportConfig {
   readonly requestMode?: RequestMode;
   /** Called with every response's headers, errors included (Backoff, Alert, Retry-After notices). */
   readonly onHeaders?: (headers: Headers) => void;
+  /** Largest body read, in bytes (default {@link DEFAULT_MAX_RESPONSE_BYTES}); beyond, a {@link ResponseTooLargeError}. */
+  readonly maxResponseBytes?: number;
 }
 
 const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
@@ -131,7 +135,7 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
       answered = true;
       observeHeaders(config, response.headers);
       const { status, headers: responseHeaders } = response;
-      const text = request.method === "HEAD" || status === 204 || status === 304 ? await emptyBody(response) : await response.text();
+      const text = request.method === "HEAD" || status === 204 || status === 304 ? await emptyBody(response) : await readText(response, config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, summary);
       return toResponse(status, responseHeaders, text, summary);
     };
     exchange().then(
@@ -290,6 +294,66 @@ function observeHeaders(config: TransportConfig, headers: Headers): void {
   }
 }
 
+/** UTF-8, a leading BOM stripped (`ignoreBOM: false`): the same for every fetch (node-fetch's `text()` keeps it). */
+const utf8 = new TextDecoder("utf-8");
+
+/**
+ * The body of `response` as text, at most `limit` bytes: a larger one is a {@link ResponseTooLargeError},
+ * its reading stopped there. A body whose uncompressed size is known (`Content-Length` without
+ * `Content-Encoding`) is read in one piece, any other as a stream counted chunk by chunk.
+ */
+async function readText(response: Response, limit: number, summary: RequestSummary): Promise<string> {
+  const declared = response.headers.get("Content-Length");
+  const known = declared !== null && /^\d+$/.test(declared) && response.headers.get("Content-Encoding") === null;
+  const body = response.body as unknown;
+  if (known && Number(declared) > limit) {
+    discard(body);
+    throw new ResponseTooLargeError(limit, summary);
+  }
+  if (known && typeof response.arrayBuffer === "function") return decodeBytes(await response.arrayBuffer(), limit, summary);
+  const decoder = new TextDecoder("utf-8");
+  let size = 0;
+  let text = "";
+  const add = (chunk: Uint8Array): boolean => {
+    size += chunk.byteLength;
+    if (size > limit) return false;
+    text += decoder.decode(chunk, { stream: true });
+    return true;
+  };
+  if (body && typeof (body as ReadableStream<Uint8Array>).getReader === "function") {
+    const reader = (body as ReadableStream<Uint8Array>).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return text + decoder.decode();
+      if (!add(value)) {
+        void reader.cancel().catch(() => undefined);
+        throw new ResponseTooLargeError(limit, summary);
+      }
+    }
+  }
+  if (body && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
+    // Leaving the loop early destroys the Node stream (node-fetch's body).
+    for await (const chunk of body as AsyncIterable<Uint8Array>) if (!add(chunk)) throw new ResponseTooLargeError(limit, summary);
+    return text + decoder.decode();
+  }
+  // A fetch without body streams (a test's, an old polyfill's): the whole text, measured after.
+  const whole = await response.text();
+  if (whole.length > limit / 3 && new TextEncoder().encode(whole).byteLength > limit) throw new ResponseTooLargeError(limit, summary);
+  return whole.charCodeAt(0) === 0xfeff ? whole.slice(1) : whole;
+}
+
+function decodeBytes(buffer: ArrayBuffer, limit: number, summary: RequestSummary): string {
+  if (buffer.byteLength > limit) throw new ResponseTooLargeError(limit, summary);
+  return utf8.decode(buffer);
+}
+
+/** Stops reading `body` and drops its connection. */
+function discard(body: unknown): void {
+  const stream = body as { cancel?: () => Promise<void>; destroy?: () => void; locked?: boolean } | null;
+  if (typeof stream?.cancel === "function" && !stream.locked) void stream.cancel().catch(() => undefined);
+  else if (typeof stream?.destroy === "function") stream.destroy();
+}
+
 /** The response of a body read as `text` (empty for HEAD, 204 and 304); an HTTP error is thrown. */
 function toResponse(status: number, headers: Headers, text: string, summary: RequestSummary): KintoResponse {
   if (status >= 400) {
@@ -314,7 +378,7 @@ function errorBody(text: string, summary: RequestSummary): KintoErrorBody {
 }
 
 function toKintoError(error: unknown, request: KintoRequest, summary: RequestSummary, answered: boolean, secrets: string[]): Error {
-  if (error instanceof KintoHttpError || error instanceof UnparseableResponseError || error instanceof PayloadValidationError) return error;
+  if (error instanceof KintoHttpError || error instanceof UnparseableResponseError || error instanceof PayloadValidationError || error instanceof ResponseTooLargeError) return error;
   // Keep only the message, with any user:password@ of a URL and any header value cut out.
   let reason = withoutUserinfo(error instanceof Error ? error.message : String(error));
   // Node's "fetch failed" says why only in its cause's code (ECONNREFUSED, ECONNRESET...).

@@ -5,7 +5,7 @@
 import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, type Observable } from "rxjs";
 import { RetryBudget, type RetryBudgetOptions } from "../http/budget";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError } from "../http/errors";
+import { DEFAULT_MAX_RESPONSE_BYTES, InvalidArgumentError, KintoHttpError, type ResponseTooLargeError } from "../http/errors";
 import { DEFAULT_MAX_BACKOFF, NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
 import { isIdempotent, safeUrlText, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
@@ -59,6 +59,11 @@ export interface KintoClientOptions {
    * one is waited for this long. Every wait is announced on `waiting$`.
    */
   readonly maxBackoff?: number;
+  /**
+   * Largest response body read, in bytes (default 64 MiB, {@link DEFAULT_MAX_RESPONSE_BYTES}): a
+   * larger one fails with a {@link ResponseTooLargeError}, never retried.
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /** Options of server information calls. */
@@ -121,6 +126,9 @@ export class KintoClient implements Executor {
     }
     this.remote = remote.replace(/\/$/, "");
     this.events = options.events ?? new NoticeEmitter();
+    if (options.maxResponseBytes !== undefined && !(options.maxResponseBytes >= 1)) {
+      throw new InvalidArgumentError(`maxResponseBytes must be a number >= 1, got ${options.maxResponseBytes}.`);
+    }
     if (options.maxBackoff !== undefined && !(options.maxBackoff >= 0)) throw new InvalidArgumentError(`maxBackoff must be a number >= 0, got ${options.maxBackoff}.`);
     this.notices = new Notices(this.events, Date.now, options.maxBackoff ?? DEFAULT_MAX_BACKOFF);
     this.backoff$ = this.notices.backoff$;
@@ -140,6 +148,7 @@ export class KintoClient implements Executor {
       headers: () => this.headers,
       requestMode: options.requestMode ?? "cors",
       onHeaders: (headers) => this.notices.observe(headers),
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     };
     this.serverInfo$ = this.sharedServerInfo();
   }
