@@ -22,7 +22,7 @@ export { records, allRecords, toAsyncIterable, etagTimestamp, PageGuard, type Pa
 export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type Batcher, type CheckedBatchResponse } from "./streams/batch";
 export { TransactionAbortedError, type Outcome } from "./streams/outcomes";
 export type { WatchOptions, Change } from "./streams/feed";
-export { type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
+export { UploadStoppedError, type UploadStopReason, type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
 export { parseDataURL, type AttachmentOptions, type AttachmentMetadata } from "./resources/attachments";
 export { IncompleteHistoryError } from "./streams/snapshot";
 
