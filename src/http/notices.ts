@@ -104,7 +104,7 @@ export class Notices {
   }
 
   /** Reads the notices of one response. */
-  observe(headers: Headers): void {
+  observe(headers: Pick<Headers, "get">): void {
     // Most responses carry none of the three headers: nothing is parsed then.
     const backoff = headers.get("Backoff");
     const backoffMs = backoff === null ? undefined : parseRetryAfter(backoff);

@@ -20,8 +20,54 @@ import { isIdempotent, queryString, withoutUserinfo, type KintoRequest } from ".
 import { errorBodyOf } from "./decode";
 import { parseRetryAfter } from "./retry-after";
 
-/** The fetch function the transport calls (the global one, cross-fetch's, or a test's). */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+/**
+ * The fetch function the transport calls: the global one, Node's or undici's (with a dispatcher),
+ * cross-fetch's, or a test's. Typed by what the transport passes and reads, so that each of them
+ * fits without a cast (the DOM's and undici's `RequestInit` / `Response` types differ).
+ * @example
+ * import { fetch, ProxyAgent } from "undici";
+ * const agent = new ProxyAgent("http://proxy:3128");
+ * new KintoClient(url, { fetch: (input, init) => fetch(input, { ...init, dispatcher: agent }) });
+ */
+export type FetchLike = (input: string, init: FetchInit) => Promise<FetchResponse>;
+
+/** What the transport passes to fetch. */
+export interface FetchInit {
+  /** HTTP method. */
+  method: string;
+  /** Request headers. */
+  headers: Record<string, string>;
+  /** JSON text, or a multipart body already encoded (attachments: its Content-Type header carries the boundary). */
+  body?: string | Uint8Array<ArrayBuffer>;
+  /** Aborted on unsubscribe or timeout. */
+  signal: AbortSignal;
+  /** `manual`: redirects are followed by the transport, only within the remote's origin. */
+  redirect: "manual" | "follow";
+  /** CORS mode (browsers). */
+  mode?: RequestMode;
+}
+
+/** The response headers, as the transport reads them. */
+export interface HeadersLike {
+  /** The value of header `name` (case-insensitive), or `null`. */
+  get(name: string): string | null;
+}
+
+/** What the transport reads of fetch's response. */
+export interface FetchResponse {
+  /** HTTP status. */
+  readonly status: number;
+  /** `opaqueredirect` for a redirect hidden by a browser. */
+  readonly type?: string;
+  /** Response headers. */
+  readonly headers: HeadersLike;
+  /** The body as a stream (WHATWG or Node), read up to `maxResponseBytes`. */
+  readonly body?: unknown;
+  /** The body as text (used when there is no stream). */
+  text(): Promise<string>;
+  /** The body as bytes. */
+  arrayBuffer?(): Promise<ArrayBuffer>;
+}
 
 /**
  * The platform's own fetch (browsers, Node 18+, Deno, Bun), else cross-fetch, loaded on the first
@@ -56,7 +102,7 @@ export interface KintoResponse {
   /** HTTP status (2xx or 304). */
   readonly status: number;
   /** Response headers. */
-  readonly headers: Headers;
+  readonly headers: HeadersLike;
   /** Parsed JSON body, not yet validated. */
   readonly json: unknown;
 }
@@ -75,7 +121,7 @@ export interface TransportConfig {
   /** CORS mode. */
   readonly requestMode?: RequestMode;
   /** Called with every response's headers, errors included (Backoff, Alert, Retry-After notices). */
-  readonly onHeaders?: (headers: Headers) => void;
+  readonly onHeaders?: (headers: HeadersLike) => void;
   /** Largest body read, in bytes (default {@link DEFAULT_MAX_RESPONSE_BYTES}); beyond, a {@link ResponseTooLargeError}. */
   readonly maxResponseBytes?: number;
 }
@@ -111,10 +157,10 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
         subscriber.error(new NetworkTimeoutError(timeout, summary));
       }, timeout);
     }
-    const init: RequestInit = {
+    const init: FetchInit = {
       method: request.method,
       headers,
-      body: request.body === undefined ? undefined : form ? (request.body as FormData) : JSON.stringify(request.body),
+      body: request.body === undefined || form ? undefined : JSON.stringify(request.body),
       signal: controller.signal,
       // Redirects are followed by followRedirects, never by fetch: see there.
       redirect: "manual",
@@ -129,6 +175,7 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
     // One async function for the whole exchange: every extra promise between fetch and the
     // subscriber is a microtask and an allocation on each request.
     const exchange = async (): Promise<KintoResponse> => {
+      if (form) await encodeForm(request.body as FormData, init);
       // A fetch that throws instead of rejecting is handled like a rejection (this is an async function).
       const first = await config.fetch(url, init);
       const response = isRedirect(first) ? await followRedirects(config, url, init, summary, first) : first;
@@ -172,7 +219,7 @@ const MAX_REDIRECTS = 5;
  * `redirect: "follow"`, since a browser's fetch drops `Authorization` on a cross-origin redirect itself.
  * @param first the answer to `url` (a redirect or not: see {@link isRedirect})
  */
-async function followRedirects(config: TransportConfig, url: string, init: RequestInit, summary: RequestSummary, first: Response): Promise<Response> {
+async function followRedirects(config: TransportConfig, url: string, init: FetchInit, summary: RequestSummary, first: FetchResponse): Promise<FetchResponse> {
   let current = url;
   let options = init;
   let response = first;
@@ -181,7 +228,7 @@ async function followRedirects(config: TransportConfig, url: string, init: Reque
     const location = REDIRECTS.has(response.status) ? response.headers.get("Location") : null;
     if (location === null) return response;
     const answered = response;
-    void Promise.resolve().then(() => answered.arrayBuffer()).catch(() => undefined); // frees the connection
+    void Promise.resolve().then((): Promise<unknown> => (answered.arrayBuffer ? answered.arrayBuffer() : answered.text())).catch(() => undefined); // frees the connection
     const origin = new URL(config.remote).origin;
     const target = new URL(location, current);
     if (target.origin !== origin || hops >= MAX_REDIRECTS) {
@@ -190,7 +237,7 @@ async function followRedirects(config: TransportConfig, url: string, init: Reque
     }
     // As fetch does: 303 (and 301/302 of a POST) become a GET without body.
     const toGet = response.status === 303 ? options.method !== "HEAD" : (response.status === 301 || response.status === 302) && options.method === "POST";
-    if (toGet) options = { ...options, method: "GET", body: undefined, headers: withoutContentType(options.headers as Record<string, string>) };
+    if (toGet) options = { ...options, method: "GET", body: undefined, headers: withoutContentType(options.headers) };
     current = target.href;
     // A fetch that throws instead of rejecting is handled like a rejection (this is an async function).
     response = await config.fetch(current, options);
@@ -208,12 +255,22 @@ async function emptyBody(response: Response): Promise<""> {
 }
 
 /** Whether `response` is, or may be, a redirect for {@link followRedirects} to follow. */
-function isRedirect(response: Response): boolean {
+function isRedirect(response: FetchResponse): boolean {
   return response.type === "opaqueredirect" || REDIRECTS.has(response.status);
 }
 
 function withoutContentType(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== "content-type"));
+}
+
+/**
+ * Sets `init`'s body to `form` encoded as multipart bytes, and its Content-Type (with the boundary):
+ * every fetch takes bytes, while the DOM's and undici's FormData types do not fit each other.
+ */
+async function encodeForm(form: FormData, init: FetchInit): Promise<void> {
+  const encoded = new Response(form);
+  init.body = new Uint8Array(await encoded.arrayBuffer());
+  init.headers = { ...init.headers, "Content-Type": encoded.headers.get("Content-Type") ?? "multipart/form-data" };
 }
 
 function isFormData(body: unknown): boolean {
@@ -284,7 +341,7 @@ function invalidHeader(headers: Record<string, string>): string | undefined {
 }
 
 /** Feeds the notices; a throwing listener is reported apart, it does not fail the request. */
-function observeHeaders(config: TransportConfig, headers: Headers): void {
+function observeHeaders(config: TransportConfig, headers: HeadersLike): void {
   try {
     config.onHeaders?.(headers);
   } catch (error) {
@@ -302,7 +359,7 @@ const utf8 = new TextDecoder("utf-8");
  * its reading stopped there. A body whose uncompressed size is known (`Content-Length` without
  * `Content-Encoding`) is read in one piece, any other as a stream counted chunk by chunk.
  */
-async function readText(response: Response, limit: number, summary: RequestSummary): Promise<string> {
+async function readText(response: FetchResponse, limit: number, summary: RequestSummary): Promise<string> {
   const declared = response.headers.get("Content-Length");
   const known = declared !== null && /^\d+$/.test(declared) && response.headers.get("Content-Encoding") === null;
   const body = response.body as unknown;
@@ -310,7 +367,7 @@ async function readText(response: Response, limit: number, summary: RequestSumma
     discard(body);
     throw new ResponseTooLargeError(limit, summary);
   }
-  if (known && typeof response.arrayBuffer === "function") return decodeBytes(await response.arrayBuffer(), limit, summary);
+  if (known && response.arrayBuffer) return decodeBytes(await response.arrayBuffer(), limit, summary);
   const decoder = new TextDecoder("utf-8");
   let size = 0;
   let text = "";
@@ -355,7 +412,7 @@ function discard(body: unknown): void {
 }
 
 /** The response of a body read as `text` (empty for HEAD, 204 and 304); an HTTP error is thrown. */
-function toResponse(status: number, headers: Headers, text: string, summary: RequestSummary): KintoResponse {
+function toResponse(status: number, headers: HeadersLike, text: string, summary: RequestSummary): KintoResponse {
   if (status >= 400) {
     throw new KintoHttpError(status, summary, errorBody(text, summary), parseRetryAfter(headers.get("Retry-After")));
   }

@@ -5,7 +5,7 @@
 import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, type Observable } from "rxjs";
 import { RetryBudget, type RetryBudgetOptions } from "../http/budget";
 import { decodeWith } from "../http/decode";
-import { DEFAULT_MAX_RESPONSE_BYTES, InvalidArgumentError, KintoHttpError, type ResponseTooLargeError } from "../http/errors";
+import { DEFAULT_MAX_RESPONSE_BYTES, InvalidArgumentError, KintoHttpError, MissingCapabilityError, type Capability, type ResponseTooLargeError } from "../http/errors";
 import { DEFAULT_MAX_BACKOFF, NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
 import { isIdempotent, safeUrlText, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
@@ -185,6 +185,24 @@ export class KintoClient implements Executor {
           return wait > 0 ? this.notices.wait("backoff", wait, { method: request.method, path: request.path }).pipe(switchMap(() => once)) : once;
         })
       : send(this.transport, request, options.timeout);
+    const sent = this.settled(attempt, request, options, flags);
+    return flags.capability === undefined ? sent : sent.pipe(catchError((error: unknown) => this.capabilityError(error, flags.capability!)));
+  }
+
+  /**
+   * `error`, or a {@link MissingCapabilityError} when it is a 404 and the server info does not list
+   * `capability`: the info shared by the client, fetched on this first 404 if no call needed it before.
+   */
+  private capabilityError(error: unknown, capability: Capability): Observable<never> {
+    if (!(error instanceof KintoHttpError) || error.status !== 404) return throwError(() => error);
+    return this.serverInfo$.pipe(
+      catchError(() => throwError(() => error)),
+      switchMap((info) => throwError(() => (Object.prototype.hasOwnProperty.call(info.capabilities, capability) ? error : new MissingCapabilityError(capability, error)))),
+    );
+  }
+
+  /** `attempt` retried, and settled by `flags.settleRetried` when an earlier attempt may have been applied. */
+  private settled(attempt: Observable<KintoResponse>, request: KintoRequest, options: Resolved, flags: ExecuteFlags): Observable<KintoResponse> {
     const settle = flags.settleRetried;
     if (!settle) return this.retried(attempt, request, options);
     return defer(() => {
@@ -296,7 +314,7 @@ export class KintoClient implements Executor {
   listPermissions(options: ListOptions = {}): Observable<Page<PermissionEntry>> {
     const { sort, ...rest } = options;
     // The permissions endpoint cannot sort by last_modified; keep the server's order unless asked.
-    return defer(() => listObjects(this.scope, paths.permissions(), PermissionEntry, { ...rest, sort: sort ?? "id" }));
+    return defer(() => listObjects(this.scope, paths.permissions(), PermissionEntry, { ...rest, sort: sort ?? "id" }, "permissions_endpoint"));
   }
 }
 

@@ -5,7 +5,7 @@
 import * as t from "io-ts";
 import { map, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError, PayloadValidationError } from "../http/errors";
+import { InvalidArgumentError, KintoHttpError, PayloadValidationError, type Capability } from "../http/errors";
 import type { KintoRequest, QueryValue } from "../http/request";
 import { etagTimestamp, listQuery, pages, totalFrom, type ListOptions, type Page } from "../streams/pages";
 import { envelope, KintoObject, list, Permissions, Tombstone, type Envelope } from "./codecs";
@@ -175,16 +175,18 @@ export function deleteList(scope: Scope, path: string, options: ListOptions = {}
   return fetchJson(scope, { method: "DELETE", path, query }, options, list(Tombstone), path).pipe(map((r) => r.data));
 }
 
-/** A stream of pages of `path`. */
+/** A stream of pages of `path`; `capability`: the server plugin the endpoint needs, if any. */
 export function listObjects<A>(
   scope: Scope,
   path: string,
   codec: t.Type<A, unknown, unknown>,
   options: ListOptions = {},
+  capability?: Capability,
 ): Observable<Page<A>> {
   const resolved = resolve(scope, options);
   const request: KintoRequest = { method: "GET", path, query: listQuery(options), headers: resolved.headers };
-  return pages(scope.executor, request, resolved, codec, path, options.pages ?? 1, options.maxRequests);
+  const flags = capability === undefined ? undefined : { capability };
+  return pages(scope.executor, request, resolved, codec, path, { max: options.pages ?? 1, maxRequests: options.maxRequests, flags });
 }
 
 /** The list's timestamp (its ETag, strong or weak, quotes stripped; `null` when none), from a HEAD request. */

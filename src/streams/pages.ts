@@ -8,7 +8,7 @@ import { decodeWith } from "../http/decode";
 import { DEFAULT_MAX_PAGE_REQUESTS, InvalidArgumentError, PaginationLoopError, PayloadValidationError } from "../http/errors";
 import { queryString, type KintoRequest, type QueryValue } from "../http/request";
 import type { KintoResponse } from "../http/transport";
-import type { Executor } from "../resources/context";
+import type { ExecuteFlags, Executor } from "../resources/context";
 import type { Resolved, ResourceOptions } from "../resources/options";
 import { list } from "../resources/codecs";
 
@@ -202,8 +202,8 @@ function decodeList<A>(codec: t.Type<{ data: A[] }, unknown, unknown>, json: unk
  * @param options resolved transport options
  * @param item codec of one object
  * @param context what is listed, for validation errors
- * @param max how many pages at most
- * @param maxRequests most requests of the listing, see {@link PageGuard}
+ * @param limits how many pages at most (`max`, default 1), most requests of the listing
+ *   (`maxRequests`, see {@link PageGuard}), and the executor's flags of every page request
  */
 export function pages<T>(
   executor: Executor,
@@ -211,14 +211,13 @@ export function pages<T>(
   options: Resolved,
   item: t.Type<T, unknown, unknown>,
   context: string,
-  max = 1,
-  maxRequests: number = DEFAULT_MAX_PAGE_REQUESTS,
+  { max = 1, maxRequests = DEFAULT_MAX_PAGE_REQUESTS, flags }: { readonly max?: number; readonly maxRequests?: number; readonly flags?: ExecuteFlags } = {},
 ): Observable<Page<T>> {
   if (!(max >= 1)) throw new InvalidArgumentError(`pages must be at least 1, got ${max}`);
   const start = new PageGuard(maxRequests);
   const codec = list(item as t.Type<T, unknown, unknown>);
   const fetchPage = (request: KintoRequest, guard: PageGuard): Observable<Page<T>> =>
-    executor.execute(request, options).pipe(map((response) => toPage(response, guard)));
+    executor.execute(request, options, flags).pipe(map((response) => toPage(response, guard)));
   const toPage = (response: KintoResponse, guard: PageGuard): Page<T> => {
     const { data } = decodeList(codec, response.json, context);
     const nextUrl = response.headers.get("Next-Page");

@@ -110,7 +110,7 @@ describe("pages() iterates (finding 1, pages.ts)", () => {
         return of<KintoResponse>({ status: 200, headers, json: { data } });
       },
     };
-    const listing = pages(executor, { method: "GET", path: "/r" }, { headers: {}, safe: false, retry: 0, timeout: null }, KintoObject, "/r", Infinity, 200_000);
+    const listing = pages(executor, { method: "GET", path: "/r" }, { headers: {}, safe: false, retry: 0, timeout: null }, KintoObject, "/r", { max: Infinity, maxRequests: 200_000 });
     await expect(lastValueFrom(listing.pipe(records(), count()))).resolves.toBe(1_000_000);
   });
 });
