@@ -17,7 +17,7 @@ export { parseRetryAfter } from "./http/retry-after";
 export { RetryBudget, DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from "./http/budget";
 export { decode, decodeWith, errorBodyOf, MAX_ERROR_BODY_DEPTH } from "./http/decode";
 export type { KintoRequest, HttpMethod } from "./http/request";
-export type { FetchLike, KintoResponse } from "./http/transport";
+export type { FetchLike, FetchInit, FetchResponse, HeadersLike, KintoResponse } from "./http/transport";
 export { records, allRecords, toAsyncIterable, etagTimestamp, PageGuard, type Page, type ListOptions, type FilterValue } from "./streams/pages";
 export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type Batcher, type CheckedBatchResponse } from "./streams/batch";
 export { TransactionAbortedError, type Outcome } from "./streams/outcomes";

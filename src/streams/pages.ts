@@ -113,7 +113,8 @@ export class PageGuard {
    * @param maxRequests most requests of the listing (default {@link DEFAULT_MAX_PAGE_REQUESTS})
    * @param requests requests visited so far
    * @param mark the URL compared with each later one
-   * @param power, steps Brent's counters: the mark moves to the current URL after `power` steps, `power` doubles
+   * @param power Brent's period: the mark moves to the current URL after `power` steps, and `power` doubles
+   * @param steps steps since the mark last moved
    */
   constructor(
     readonly maxRequests: number = DEFAULT_MAX_PAGE_REQUESTS,
