@@ -249,8 +249,8 @@ async function followRedirects(config: TransportConfig, url: string, init: Fetch
  * whose body is never read as an aborted request (`net::ERR_ABORTED`). What it holds is ignored,
  * and so is a failure to read it: the status and headers are the answer.
  */
-async function emptyBody(response: Response): Promise<""> {
-  if (response.body) await response.arrayBuffer().catch(() => undefined);
+async function emptyBody(response: FetchResponse): Promise<""> {
+  if (response.body) await (response.arrayBuffer ? response.arrayBuffer() : response.text()).catch(() => undefined);
   return "";
 }
 

@@ -14,10 +14,11 @@
  * sent again whole (transport retry, or a transaction the server rolled back) without duplicating
  * records.
  */
-import { catchError, concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, timer, type Observable } from "rxjs";
+import { catchError, concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoError, KintoHttpError, RetryAfterTooLongError } from "../http/errors";
 import { retryDelay } from "../http/retry";
+import { waitFor } from "../http/wait";
 import { envelope, KintoObject, type BatchResponse } from "../resources/codecs";
 import type { Collection } from "../resources/collection";
 import { cascade, safeHeaders, type ResourceOptions } from "../resources/options";
@@ -258,7 +259,9 @@ export function upload(collection: Collection<any>, source: UploadSource, option
             return throwError(() => new RetryAfterTooLongError(error.retryAfterMs!, policy.maxRetryAfter, error));
           }
           if (policy.acquire && !policy.acquire(error)) return throwError(() => error);
-          return timer(retryDelay(error, round + 1, policy)).pipe(
+          // The client's wait: announced on `waiting$`, and on timers that cannot overflow.
+          const delay = retryDelay(error, round + 1, policy);
+          return (policy.wait ? policy.wait(delay, error) : waitFor(delay)).pipe(
             concatMap(() => attempt(again, round + 1)),
             map((retried) => {
               let k = 0;
