@@ -351,8 +351,8 @@ function observeHeaders(config: TransportConfig, headers: HeadersLike): void {
   }
 }
 
-/** UTF-8, a leading BOM stripped (`ignoreBOM: false`): the same for every fetch (node-fetch's `text()` keeps it). */
-const utf8 = new TextDecoder("utf-8");
+/** UTF-8, a leading BOM stripped (`ignoreBOM: false`): the same for every fetch (node-fetch's `text()` keeps it). Made on first use. */
+let utf8: TextDecoder | undefined;
 
 /**
  * The body of `response` as text, at most `limit` bytes: a larger one is a {@link ResponseTooLargeError},
@@ -401,7 +401,7 @@ async function readText(response: FetchResponse, limit: number, summary: Request
 
 function decodeBytes(buffer: ArrayBuffer, limit: number, summary: RequestSummary): string {
   if (buffer.byteLength > limit) throw new ResponseTooLargeError(limit, summary);
-  return utf8.decode(buffer);
+  return (utf8 ??= new TextDecoder("utf-8")).decode(buffer);
 }
 
 /** Stops reading `body` and drops its connection. */

@@ -190,11 +190,12 @@ export class KintoClient implements Executor {
   }
 
   /**
-   * `error`, or a {@link MissingCapabilityError} when it is a 404 and the server info does not list
+   * `error`, or a {@link MissingCapabilityError} when it is a 404 of an unknown route and the server info does not list
    * `capability`: the info shared by the client, fetched on this first 404 if no call needed it before.
    */
   private capabilityError(error: unknown, capability: Capability): Observable<never> {
-    if (!(error instanceof KintoHttpError) || error.status !== 404) return throwError(() => error);
+    // A missing object's 404 names it in `details`; only a route the server does not know has none.
+    if (!(error instanceof KintoHttpError) || error.status !== 404 || error.details !== undefined) return throwError(() => error);
     return this.serverInfo$.pipe(
       catchError(() => throwError(() => error)),
       switchMap((info) => throwError(() => (Object.prototype.hasOwnProperty.call(info.capabilities, capability) ? error : new MissingCapabilityError(capability, error)))),
