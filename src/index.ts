@@ -10,18 +10,19 @@ export type { ReadOptions, WriteOptions, DeleteOptions } from "./resources/opera
 export type { ResourceOptions, CollectionOptions } from "./resources/options";
 export * from "./resources/codecs";
 export * from "./http/errors";
-export { NoticeEmitter, Notices, type DeprecationAlert, type EventEmitterLike, type NoticeEventMap } from "./http/notices";
+export { NoticeEmitter, Notices, DEFAULT_MAX_BACKOFF, type DeprecationAlert, type EventEmitterLike, type NoticeEventMap } from "./http/notices";
+export { waitFor, MAX_TIMER_MS, type Wait } from "./http/wait";
 export { DEFAULT_RETRY, isTransient, retryDelay, retryTransient, type RetryPolicy } from "./http/retry";
 export { parseRetryAfter } from "./http/retry-after";
 export { RetryBudget, DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from "./http/budget";
-export { decode, decodeWith } from "./http/decode";
+export { decode, decodeWith, errorBodyOf, MAX_ERROR_BODY_DEPTH } from "./http/decode";
 export type { KintoRequest, HttpMethod } from "./http/request";
-export type { FetchLike, KintoResponse } from "./http/transport";
-export { records, allRecords, toAsyncIterable, type Page, type ListOptions, type FilterValue } from "./streams/pages";
+export type { FetchLike, FetchInit, FetchResponse, HeadersLike, KintoResponse } from "./http/transport";
+export { records, allRecords, toAsyncIterable, etagTimestamp, PageGuard, type Page, type ListOptions, type FilterValue } from "./streams/pages";
 export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type Batcher, type CheckedBatchResponse } from "./streams/batch";
 export { TransactionAbortedError, type Outcome } from "./streams/outcomes";
 export type { WatchOptions, Change } from "./streams/feed";
-export { type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
+export { UploadStoppedError, type UploadStopReason, type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
 export { parseDataURL, type AttachmentOptions, type AttachmentMetadata } from "./resources/attachments";
 export { IncompleteHistoryError } from "./streams/snapshot";
 

@@ -125,7 +125,8 @@ function serverUrl(value: string | undefined): string {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`<server> is not a URL: "${value.replace(/\/\/[^/@]*@/, "//")}".`);
+    // Everything up to the last "@" is cut: a password may hold "/", "@" or spaces.
+    throw new UsageError(`<server> is not a URL: "${value.includes("@") ? `[credentials removed]@${value.slice(value.lastIndexOf("@") + 1)}` : value}".`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError("<server> must be an http:// or https:// URL.");
   if (url.username || url.password) throw new UsageError("Put credentials in --auth or KINTO_AUTH, not in the URL.");

@@ -3,7 +3,7 @@
  */
 import type * as t from "io-ts";
 import { map, type OperatorFunction } from "rxjs";
-import { PayloadValidationError, type ValidationIssue } from "./errors";
+import { PayloadValidationError, type KintoErrorBody, type ValidationIssue } from "./errors";
 
 /** io-ts combinators whose context keys are member indexes, not JSON keys. */
 const TRANSPARENT = new Set(["IntersectionType", "UnionType", "RefinementType", "ExactType", "ReadonlyType", "StrictType"]);
@@ -171,4 +171,45 @@ export function decodeWith<A, O>(codec: t.Type<A, O, unknown>, value: unknown, c
  */
 export function decode<A, O>(codec: t.Type<A, O, unknown>, context: string): OperatorFunction<unknown, A> {
   return map((value) => decodeWith(codec, value, context));
+}
+
+/**
+ * Deepest nesting accepted in an error body (Kinto's own JSON cannot nest much deeper: Python's
+ * recursion limit is 1,000). Deeper, comparing or printing `details.existing` would overflow the stack.
+ */
+export const MAX_ERROR_BODY_DEPTH = 1000;
+
+/** The path of the first node of `value` nested deeper than `max` levels, walked without recursion. */
+function tooDeep(value: unknown, max: number): string | undefined {
+  const stack: [unknown, number, string][] = [[value, 0, "$"]];
+  while (stack.length > 0) {
+    const [node, depth, path] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    if (depth >= max) return path;
+    const array = Array.isArray(node);
+    for (const key of Object.keys(node)) {
+      const child = (node as Record<string, unknown>)[key];
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1, array ? `${path}[${key}]` : `${path}.${key}`]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The fields of a Kinto error body (`{code, errno, error, message, details}`) from its parsed JSON,
+ * each kept only with its expected type. The body goes through the payloads' guard: a `__proto__`
+ * key, or nesting deeper than {@link MAX_ERROR_BODY_DEPTH}, fails with a {@link PayloadValidationError}
+ * naming `context` and the JSON path, instead of reaching `details` / `existing`.
+ * @param parsed the body's JSON (anything: a proxy's page parses to nothing useful)
+ * @param context what answered, e.g. `error body of PUT /buckets/b`
+ */
+export function errorBodyOf(parsed: unknown, context: string): KintoErrorBody {
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+  if (hasProtoKey(parsed)) throw new PayloadValidationError(context, protoIssues(parsed));
+  const deep = tooDeep(parsed, MAX_ERROR_BODY_DEPTH);
+  if (deep !== undefined) throw new PayloadValidationError(context, [{ path: deep, expected: `at most ${MAX_ERROR_BODY_DEPTH} levels of nesting`, actual: "deeper" }]);
+  const o = parsed as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  return { code: num(o.code), errno: num(o.errno), error: text(o.error), message: text(o.message), details: o.details, info: text(o.info) };
 }

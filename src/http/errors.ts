@@ -38,6 +38,16 @@ export interface KintoErrorBody {
   readonly info?: string;
 }
 
+/** Longest server text quoted in an error's `message` (a hostile server may send megabytes). */
+const MAX_MESSAGE = 500;
+/** Longest `serverMessage` / `error` kept on a {@link KintoHttpError}. */
+const MAX_SERVER_MESSAGE = 4096;
+
+/** `text` cut to `max` characters, with a note of how much was cut. */
+function bounded(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
 /** The server answered with an HTTP error status (4xx or 5xx). */
 export class KintoHttpError extends KintoError {
   /** HTTP status code. */
@@ -64,14 +74,14 @@ export class KintoHttpError extends KintoError {
    * @param retryAfterMs Retry-After in ms, if any
    */
   constructor(status: number, request: RequestSummary, body: KintoErrorBody = {}, retryAfterMs?: number) {
-    const what = body.message ? `: ${body.message}` : body.error ? `: ${body.error}` : "";
-    super(`HTTP ${status} on ${request.method} ${request.path}${what}`);
+    const said = body.message || body.error;
+    super(`HTTP ${status} on ${request.method} ${request.path}${said ? `: ${bounded(said, MAX_MESSAGE)}` : ""}`);
     this.status = status;
     this.request = request;
     this.errno = body.errno;
     this.code = body.code;
-    this.error = body.error;
-    this.serverMessage = body.message;
+    this.error = body.error === undefined ? undefined : bounded(body.error, MAX_MESSAGE);
+    this.serverMessage = body.message === undefined ? undefined : bounded(body.message, MAX_SERVER_MESSAGE);
     this.details = body.details;
     this.retryAfterMs = retryAfterMs;
   }
@@ -177,6 +187,75 @@ export class RetryAfterTooLongError extends KintoError {
   constructor(delayMs: number, maxMs: number, cause: KintoHttpError) {
     super(`Server asked to retry after ${delayMs}ms, more than the allowed ${maxMs}ms`);
     this.delayMs = delayMs;
+    this.cause = cause;
+  }
+}
+
+/**
+ * A listing that would never end: a `Next-Page` URL already requested came back (a server or proxy
+ * answering every page with the same `Next-Page`, or a cycle of them), or the listing reached its
+ * cap of requests (`maxRequests`, default {@link DEFAULT_MAX_PAGE_REQUESTS}). Not transient: never retried.
+ */
+export class PaginationLoopError extends KintoError {
+  /** `repeated-url`: a Next-Page URL came back; `request-limit`: `maxRequests` reached. */
+  readonly reason: "repeated-url" | "request-limit";
+  /** Requests the listing had sent. */
+  readonly requests: number;
+  /** The request that was not sent (its path and query below the server root). */
+  readonly request: RequestSummary;
+  /** @param reason why @param request the refused request @param requests requests sent before it @param maxRequests the cap */
+  constructor(reason: "repeated-url" | "request-limit", request: RequestSummary, requests: number, maxRequests: number) {
+    super(
+      reason === "repeated-url"
+        ? `Pagination loop: the server sent a Next-Page already requested (${request.method} ${request.path}) after ${requests} requests`
+        : `Pagination stopped: ${maxRequests} requests sent for one listing (maxRequests), next was ${request.method} ${request.path}`,
+    );
+    this.reason = reason;
+    this.requests = requests;
+    this.request = request;
+  }
+}
+
+/** Default cap of requests per listing: 100,000 pages (a billion records at Kinto's usual page size of 10,000). */
+export const DEFAULT_MAX_PAGE_REQUESTS = 100_000;
+
+/**
+ * A response body larger than the client's `maxResponseBytes` (default
+ * {@link DEFAULT_MAX_RESPONSE_BYTES}): reading stopped there and the connection was dropped. Not
+ * transient: never retried (the same body would come back).
+ */
+export class ResponseTooLargeError extends KintoError {
+  /** The limit in bytes. */
+  readonly limit: number;
+  /** The request. */
+  readonly request: RequestSummary;
+  /** @param limit bytes allowed @param request the request */
+  constructor(limit: number, request: RequestSummary) {
+    super(`Response of ${request.method} ${request.path} is larger than maxResponseBytes (${limit} bytes)`);
+    this.limit = limit;
+    this.request = request;
+  }
+}
+
+/** Default of `maxResponseBytes`: 64 MiB, ten thousand records of 6 KiB in one page. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** A server capability (plugin) a call needs, as the root endpoint names it in `capabilities`. */
+export type Capability = "attachments" | "history" | "accounts" | "permissions_endpoint";
+
+/**
+ * The call needs a server capability (a plugin) that the server does not list in its
+ * `capabilities`: the server answered 404 and its root endpoint confirms the plugin is missing.
+ */
+export class MissingCapabilityError extends KintoError {
+  /** The missing capability, e.g. `attachments`. */
+  readonly capability: Capability;
+  /** The server's 404. */
+  readonly cause: KintoHttpError;
+  /** @param capability what is missing @param cause the server's answer */
+  constructor(capability: Capability, cause: KintoHttpError) {
+    super(`The server lacks the "${capability}" capability needed by ${cause.request.method} ${cause.request.path} (it answered ${cause.status})`);
+    this.capability = capability;
     this.cause = cause;
   }
 }

@@ -2,8 +2,13 @@
  * Server notices read from response headers, published as hot subjects:
  * `Backoff` (wait before the next request), `Alert` (deprecation), `Retry-After`.
  */
-import { BehaviorSubject, Subject } from "rxjs";
+import { BehaviorSubject, defer, Subject, type Observable, type SchedulerLike } from "rxjs";
+import type { RequestSummary } from "./errors";
 import { parseRetryAfter } from "./retry-after";
+import { waitFor, type Wait } from "./wait";
+
+/** Default cap of a server's Backoff: one day. A longer Backoff is waited for one day. */
+export const DEFAULT_MAX_BACKOFF = 86_400_000;
 
 /** The parsed `Alert` header of a server announcing a deprecation (end of life). */
 export interface DeprecationAlert {
@@ -61,29 +66,49 @@ export class NoticeEmitter implements EventEmitterLike {
 
 /** Hot subjects fed by every response's headers. */
 export class Notices {
-  /** Backoff release time in ms since epoch; 0 when no backoff is in force. Replays the current value. */
+  /** Backoff release time in ms since epoch (at most `maxBackoff` ahead); 0 when no backoff is in force. Replays the current value. */
   readonly backoff$ = new BehaviorSubject<number>(0);
   /** Each `Alert` header received. */
   readonly deprecated$ = new Subject<DeprecationAlert>();
   /** Release time (ms since epoch) of each `Retry-After` received. */
   readonly retryAfter$ = new Subject<number>();
+  /** Each wait of a request before it is sent: a Backoff in force, or the delay of a retry. */
+  readonly waiting$ = new Subject<Wait>();
 
   /**
    * @param events optional EventEmitter receiving `backoff`, `deprecated` and `retry-after` events,
    *   as kinto-http.js emits them
    * @param now clock (injectable for tests)
+   * @param maxBackoff longest Backoff honoured, in ms (default one day): a longer one is capped to it
    */
   constructor(
     private readonly events?: Pick<EventEmitterLike, "emit">,
     private readonly now: () => number = Date.now,
+    private readonly maxBackoff: number = DEFAULT_MAX_BACKOFF,
   ) {}
 
+  /**
+   * Waits `ms` (a timer that never overflows), announced on {@link waiting$} when subscribed.
+   * @param reason what the wait is for
+   * @param ms how long
+   * @param request the waiting request, if known
+   * @param error for a retry, the failed attempt's error
+   * @param scheduler the timer's scheduler (tests)
+   */
+  wait(reason: Wait["reason"], ms: number, request?: RequestSummary, error?: unknown, scheduler?: SchedulerLike): Observable<0> {
+    return defer(() => {
+      const wait: Wait = { reason, ms, until: this.now() + ms, ...(request ? { request } : {}), ...(error !== undefined ? { error } : {}) };
+      this.waiting$.next(wait);
+      return waitFor(ms, scheduler);
+    });
+  }
+
   /** Reads the notices of one response. */
-  observe(headers: Headers): void {
+  observe(headers: Pick<Headers, "get">): void {
     // Most responses carry none of the three headers: nothing is parsed then.
     const backoff = headers.get("Backoff");
     const backoffMs = backoff === null ? undefined : parseRetryAfter(backoff);
-    const release = backoffMs === undefined ? 0 : this.now() + backoffMs;
+    const release = backoffMs === undefined ? 0 : this.now() + Math.min(backoffMs, this.maxBackoff);
     if (release !== 0 || this.backoff$.value !== 0) this.backoff$.next(release);
     this.events?.emit("backoff", release);
 

@@ -46,3 +46,23 @@ export function queryString(query: KintoRequest["query"]): string {
   }
   return parts.length ? `?${parts.join("&")}` : "";
 }
+
+/**
+ * `text` with the userinfo (`user:password@`) of every URL in it cut out. A password may hold `@`,
+ * `/`, `:` or spaces, so everything from a scheme's `//` to the last `@` after it is cut: more than
+ * the userinfo when a path holds an `@`, never less.
+ * @param text a URL, or a message that may quote URLs
+ */
+export function withoutUserinfo(text: string): string {
+  return text.replace(/\/\/[^]*@/g, "//[credentials removed]@");
+}
+
+/**
+ * One URL for a message: when it holds an `@`, everything between its scheme (if any) and its last
+ * `@` is cut (`alice:pw@host/v1` → `[credentials removed]@host/v1`).
+ */
+export function safeUrlText(url: string): string {
+  if (!url.includes("@")) return url;
+  const scheme = /^[a-z][a-z\d+.-]*:\/\//i.exec(url)?.[0] ?? "";
+  return `${scheme}[credentials removed]@${url.slice(url.lastIndexOf("@") + 1)}`;
+}

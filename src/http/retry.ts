@@ -6,7 +6,7 @@
  * result:  --(2s)--#        re-subscribed after 2 s, at most `count` times
  * ```
  */
-import { retry, throwError, timer, type MonoTypeOperatorFunction } from "rxjs";
+import { retry, throwError, type MonoTypeOperatorFunction, type Observable } from "rxjs";
 import {
   KintoHttpError,
   NetworkError,
@@ -15,6 +15,7 @@ import {
   RetryAfterTooLongError,
   UnparseableResponseError,
 } from "./errors";
+import { waitFor } from "./wait";
 
 /** How transient failures are retried. Every field has a default in {@link DEFAULT_RETRY}. */
 export interface RetryPolicy {
@@ -30,6 +31,11 @@ export interface RetryPolicy {
   readonly random: () => number;
   /** Asked before each retry; `false` refuses it (the client's shared retry budget). */
   readonly acquire?: (error: unknown) => boolean;
+  /**
+   * The wait before a retry (a timer that never overflows); default {@link waitFor}. The client's
+   * announces it on `client.waiting$`.
+   */
+  readonly wait?: (ms: number, error: unknown) => Observable<unknown>;
 }
 
 /** Defaults: no retry, 200 ms doubling up to 30 s, Retry-After honoured up to 2 minutes. */
@@ -90,7 +96,7 @@ export function retryTransient<T>(
         return throwError(() => new RetryAfterTooLongError(ms, policy.maxRetryAfter, error));
       }
       if (policy.acquire && !policy.acquire(error)) return throwError(() => error);
-      return timer(ms);
+      return policy.wait ? policy.wait(ms, error) : waitFor(ms);
     },
   });
 }

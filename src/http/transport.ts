@@ -9,15 +9,65 @@ import {
   NetworkError,
   NetworkTimeoutError,
   OutcomeUnknownError,
+  PayloadValidationError,
+  ResponseTooLargeError,
   UnparseableResponseError,
+  DEFAULT_MAX_RESPONSE_BYTES,
   type KintoErrorBody,
   type RequestSummary,
 } from "./errors";
-import { isIdempotent, queryString, type KintoRequest } from "./request";
+import { isIdempotent, queryString, withoutUserinfo, type KintoRequest } from "./request";
+import { errorBodyOf } from "./decode";
 import { parseRetryAfter } from "./retry-after";
 
-/** The fetch function the transport calls (the global one, cross-fetch's, or a test's). */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+/**
+ * The fetch function the transport calls: the global one, Node's or undici's (with a dispatcher),
+ * cross-fetch's, or a test's. Typed by what the transport passes and reads, so that each of them
+ * fits without a cast (the DOM's and undici's `RequestInit` / `Response` types differ).
+ * @example
+ * import { fetch, ProxyAgent } from "undici";
+ * const agent = new ProxyAgent("http://proxy:3128");
+ * new KintoClient(url, { fetch: (input, init) => fetch(input, { ...init, dispatcher: agent }) });
+ */
+export type FetchLike = (input: string, init: FetchInit) => Promise<FetchResponse>;
+
+/** What the transport passes to fetch. */
+export interface FetchInit {
+  /** HTTP method. */
+  method: string;
+  /** Request headers. */
+  headers: Record<string, string>;
+  /** JSON text, or a multipart body already encoded (attachments: its Content-Type header carries the boundary). */
+  body?: string | Uint8Array<ArrayBuffer>;
+  /** Aborted on unsubscribe or timeout. */
+  signal: AbortSignal;
+  /** `manual`: redirects are followed by the transport, only within the remote's origin. */
+  redirect: "manual" | "follow";
+  /** CORS mode (browsers). */
+  mode?: RequestMode;
+}
+
+/** The response headers, as the transport reads them. */
+export interface HeadersLike {
+  /** The value of header `name` (case-insensitive), or `null`. */
+  get(name: string): string | null;
+}
+
+/** What the transport reads of fetch's response. */
+export interface FetchResponse {
+  /** HTTP status. */
+  readonly status: number;
+  /** `opaqueredirect` for a redirect hidden by a browser. */
+  readonly type?: string;
+  /** Response headers. */
+  readonly headers: HeadersLike;
+  /** The body as a stream (WHATWG or Node), read up to `maxResponseBytes`. */
+  readonly body?: unknown;
+  /** The body as text (used when there is no stream). */
+  text(): Promise<string>;
+  /** The body as bytes. */
+  arrayBuffer?(): Promise<ArrayBuffer>;
+}
 
 /**
  * The platform's own fetch (browsers, Node 18+, Deno, Bun), else cross-fetch, loaded on the first
@@ -52,7 +102,7 @@ export interface KintoResponse {
   /** HTTP status (2xx or 304). */
   readonly status: number;
   /** Response headers. */
-  readonly headers: Headers;
+  readonly headers: HeadersLike;
   /** Parsed JSON body, not yet validated. */
   readonly json: unknown;
 }
@@ -71,7 +121,9 @@ export interface TransportConfig {
   /** CORS mode. */
   readonly requestMode?: RequestMode;
   /** Called with every response's headers, errors included (Backoff, Alert, Retry-After notices). */
-  readonly onHeaders?: (headers: Headers) => void;
+  readonly onHeaders?: (headers: HeadersLike) => void;
+  /** Largest body read, in bytes (default {@link DEFAULT_MAX_RESPONSE_BYTES}); beyond, a {@link ResponseTooLargeError}. */
+  readonly maxResponseBytes?: number;
 }
 
 const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
@@ -105,10 +157,10 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
         subscriber.error(new NetworkTimeoutError(timeout, summary));
       }, timeout);
     }
-    const init: RequestInit = {
+    const init: FetchInit = {
       method: request.method,
       headers,
-      body: request.body === undefined ? undefined : form ? (request.body as FormData) : JSON.stringify(request.body),
+      body: request.body === undefined || form ? undefined : JSON.stringify(request.body),
       signal: controller.signal,
       // Redirects are followed by followRedirects, never by fetch: see there.
       redirect: "manual",
@@ -123,13 +175,14 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
     // One async function for the whole exchange: every extra promise between fetch and the
     // subscriber is a microtask and an allocation on each request.
     const exchange = async (): Promise<KintoResponse> => {
+      if (form) await encodeForm(request.body as FormData, init);
       // A fetch that throws instead of rejecting is handled like a rejection (this is an async function).
       const first = await config.fetch(url, init);
       const response = isRedirect(first) ? await followRedirects(config, url, init, summary, first) : first;
       answered = true;
       observeHeaders(config, response.headers);
       const { status, headers: responseHeaders } = response;
-      const text = request.method === "HEAD" || status === 204 || status === 304 ? await emptyBody(response) : await response.text();
+      const text = request.method === "HEAD" || status === 204 || status === 304 ? await emptyBody(response) : await readText(response, config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, summary);
       return toResponse(status, responseHeaders, text, summary);
     };
     exchange().then(
@@ -166,7 +219,7 @@ const MAX_REDIRECTS = 5;
  * `redirect: "follow"`, since a browser's fetch drops `Authorization` on a cross-origin redirect itself.
  * @param first the answer to `url` (a redirect or not: see {@link isRedirect})
  */
-async function followRedirects(config: TransportConfig, url: string, init: RequestInit, summary: RequestSummary, first: Response): Promise<Response> {
+async function followRedirects(config: TransportConfig, url: string, init: FetchInit, summary: RequestSummary, first: FetchResponse): Promise<FetchResponse> {
   let current = url;
   let options = init;
   let response = first;
@@ -175,7 +228,7 @@ async function followRedirects(config: TransportConfig, url: string, init: Reque
     const location = REDIRECTS.has(response.status) ? response.headers.get("Location") : null;
     if (location === null) return response;
     const answered = response;
-    void Promise.resolve().then(() => answered.arrayBuffer()).catch(() => undefined); // frees the connection
+    void Promise.resolve().then((): Promise<unknown> => (answered.arrayBuffer ? answered.arrayBuffer() : answered.text())).catch(() => undefined); // frees the connection
     const origin = new URL(config.remote).origin;
     const target = new URL(location, current);
     if (target.origin !== origin || hops >= MAX_REDIRECTS) {
@@ -184,7 +237,7 @@ async function followRedirects(config: TransportConfig, url: string, init: Reque
     }
     // As fetch does: 303 (and 301/302 of a POST) become a GET without body.
     const toGet = response.status === 303 ? options.method !== "HEAD" : (response.status === 301 || response.status === 302) && options.method === "POST";
-    if (toGet) options = { ...options, method: "GET", body: undefined, headers: withoutContentType(options.headers as Record<string, string>) };
+    if (toGet) options = { ...options, method: "GET", body: undefined, headers: withoutContentType(options.headers) };
     current = target.href;
     // A fetch that throws instead of rejecting is handled like a rejection (this is an async function).
     response = await config.fetch(current, options);
@@ -196,18 +249,28 @@ async function followRedirects(config: TransportConfig, url: string, init: Reque
  * whose body is never read as an aborted request (`net::ERR_ABORTED`). What it holds is ignored,
  * and so is a failure to read it: the status and headers are the answer.
  */
-async function emptyBody(response: Response): Promise<""> {
-  if (response.body) await response.arrayBuffer().catch(() => undefined);
+async function emptyBody(response: FetchResponse): Promise<""> {
+  if (response.body) await (response.arrayBuffer ? response.arrayBuffer() : response.text()).catch(() => undefined);
   return "";
 }
 
 /** Whether `response` is, or may be, a redirect for {@link followRedirects} to follow. */
-function isRedirect(response: Response): boolean {
+function isRedirect(response: FetchResponse): boolean {
   return response.type === "opaqueredirect" || REDIRECTS.has(response.status);
 }
 
 function withoutContentType(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== "content-type"));
+}
+
+/**
+ * Sets `init`'s body to `form` encoded as multipart bytes, and its Content-Type (with the boundary):
+ * every fetch takes bytes, while the DOM's and undici's FormData types do not fit each other.
+ */
+async function encodeForm(form: FormData, init: FetchInit): Promise<void> {
+  const encoded = new Response(form);
+  init.body = new Uint8Array(await encoded.arrayBuffer());
+  init.headers = { ...init.headers, "Content-Type": encoded.headers.get("Content-Type") ?? "multipart/form-data" };
 }
 
 function isFormData(body: unknown): boolean {
@@ -278,7 +341,7 @@ function invalidHeader(headers: Record<string, string>): string | undefined {
 }
 
 /** Feeds the notices; a throwing listener is reported apart, it does not fail the request. */
-function observeHeaders(config: TransportConfig, headers: Headers): void {
+function observeHeaders(config: TransportConfig, headers: HeadersLike): void {
   try {
     config.onHeaders?.(headers);
   } catch (error) {
@@ -288,10 +351,70 @@ function observeHeaders(config: TransportConfig, headers: Headers): void {
   }
 }
 
+/** UTF-8, a leading BOM stripped (`ignoreBOM: false`): the same for every fetch (node-fetch's `text()` keeps it). Made on first use. */
+let utf8: TextDecoder | undefined;
+
+/**
+ * The body of `response` as text, at most `limit` bytes: a larger one is a {@link ResponseTooLargeError},
+ * its reading stopped there. A body whose uncompressed size is known (`Content-Length` without
+ * `Content-Encoding`) is read in one piece, any other as a stream counted chunk by chunk.
+ */
+async function readText(response: FetchResponse, limit: number, summary: RequestSummary): Promise<string> {
+  const declared = response.headers.get("Content-Length");
+  const known = declared !== null && /^\d+$/.test(declared) && response.headers.get("Content-Encoding") === null;
+  const body = response.body as unknown;
+  if (known && Number(declared) > limit) {
+    discard(body);
+    throw new ResponseTooLargeError(limit, summary);
+  }
+  if (known && response.arrayBuffer) return decodeBytes(await response.arrayBuffer(), limit, summary);
+  const decoder = new TextDecoder("utf-8");
+  let size = 0;
+  let text = "";
+  const add = (chunk: Uint8Array): boolean => {
+    size += chunk.byteLength;
+    if (size > limit) return false;
+    text += decoder.decode(chunk, { stream: true });
+    return true;
+  };
+  if (body && typeof (body as ReadableStream<Uint8Array>).getReader === "function") {
+    const reader = (body as ReadableStream<Uint8Array>).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return text + decoder.decode();
+      if (!add(value)) {
+        void reader.cancel().catch(() => undefined);
+        throw new ResponseTooLargeError(limit, summary);
+      }
+    }
+  }
+  if (body && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
+    // Leaving the loop early destroys the Node stream (node-fetch's body).
+    for await (const chunk of body as AsyncIterable<Uint8Array>) if (!add(chunk)) throw new ResponseTooLargeError(limit, summary);
+    return text + decoder.decode();
+  }
+  // A fetch without body streams (a test's, an old polyfill's): the whole text, measured after.
+  const whole = await response.text();
+  if (whole.length > limit / 3 && new TextEncoder().encode(whole).byteLength > limit) throw new ResponseTooLargeError(limit, summary);
+  return whole.charCodeAt(0) === 0xfeff ? whole.slice(1) : whole;
+}
+
+function decodeBytes(buffer: ArrayBuffer, limit: number, summary: RequestSummary): string {
+  if (buffer.byteLength > limit) throw new ResponseTooLargeError(limit, summary);
+  return (utf8 ??= new TextDecoder("utf-8")).decode(buffer);
+}
+
+/** Stops reading `body` and drops its connection. */
+function discard(body: unknown): void {
+  const stream = body as { cancel?: () => Promise<void>; destroy?: () => void; locked?: boolean } | null;
+  if (typeof stream?.cancel === "function" && !stream.locked) void stream.cancel().catch(() => undefined);
+  else if (typeof stream?.destroy === "function") stream.destroy();
+}
+
 /** The response of a body read as `text` (empty for HEAD, 204 and 304); an HTTP error is thrown. */
-function toResponse(status: number, headers: Headers, text: string, summary: RequestSummary): KintoResponse {
+function toResponse(status: number, headers: HeadersLike, text: string, summary: RequestSummary): KintoResponse {
   if (status >= 400) {
-    throw new KintoHttpError(status, summary, errorBody(text), parseRetryAfter(headers.get("Retry-After")));
+    throw new KintoHttpError(status, summary, errorBody(text, summary), parseRetryAfter(headers.get("Retry-After")));
   }
   if (text === "") return { status, headers, json: undefined };
   try {
@@ -301,30 +424,20 @@ function toResponse(status: number, headers: Headers, text: string, summary: Req
   }
 }
 
-function errorBody(text: string): KintoErrorBody {
+function errorBody(text: string, summary: RequestSummary): KintoErrorBody {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-      const o = parsed as Record<string, unknown>;
-      return {
-        code: typeof o.code === "number" ? o.code : undefined,
-        errno: typeof o.errno === "number" ? o.errno : undefined,
-        error: typeof o.error === "string" ? o.error : undefined,
-        message: typeof o.message === "string" ? o.message : undefined,
-        details: o.details,
-        info: typeof o.info === "string" ? o.info : undefined,
-      };
-    }
+    parsed = JSON.parse(text);
   } catch {
-    // An HTML page from a proxy, or nothing: the status alone says what happened.
+    return {}; // An HTML page from a proxy, or nothing: the status alone says what happened.
   }
-  return {};
+  return errorBodyOf(parsed, `error body of ${summary.method} ${summary.path}`);
 }
 
 function toKintoError(error: unknown, request: KintoRequest, summary: RequestSummary, answered: boolean, secrets: string[]): Error {
-  if (error instanceof KintoHttpError || error instanceof UnparseableResponseError) return error;
+  if (error instanceof KintoHttpError || error instanceof UnparseableResponseError || error instanceof PayloadValidationError || error instanceof ResponseTooLargeError) return error;
   // Keep only the message, with any user:password@ of a URL and any header value cut out.
-  let reason = (error instanceof Error ? error.message : String(error)).replace(/\/\/[^/@\s]*@/g, "//");
+  let reason = withoutUserinfo(error instanceof Error ? error.message : String(error));
   // Node's "fetch failed" says why only in its cause's code (ECONNREFUSED, ECONNRESET...).
   const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   if (typeof code === "string" && /^[A-Z_]+$/.test(code)) reason += ` (${code})`;

@@ -139,7 +139,7 @@ export function addAttachment<T>(
     const { headers, retry, timeout } = options;
     const read: ReadOptions = { headers, retry, timeout };
     const executor = collection.scope.executor;
-    const upload$ = executor.execute(request, resolved).pipe(
+    const upload$ = executor.execute(request, resolved, { capability: "attachments" }).pipe(
       map((response) => decodeWith(AttachmentMetadata, response.json, `attachment of ${path}`)),
       switchMap(() => collection.getRecord(id, read)),
     ) as Observable<Envelope<T>>;
@@ -177,6 +177,6 @@ export function removeAttachment(
       // Only `If-Match` makes sense for a removal (kinto-attachment ignores it today).
       headers: { ...resolved.headers, ...(options.last_modified !== undefined ? safeHeaders(resolved.safe, options.last_modified) : {}) },
     };
-    return collection.scope.executor.execute(request, resolved).pipe(map(() => undefined));
+    return collection.scope.executor.execute(request, resolved, { capability: "attachments" }).pipe(map(() => undefined));
   });
 }

@@ -130,7 +130,7 @@ export class Bucket extends Resource {
 
   /** Pages of the bucket's history (history plugin), newest first by default. */
   listHistory(options?: ListOptions): Observable<Page<HistoryEntry>> {
-    return defer(() => listObjects(this.scope, paths.history(this.name), HistoryEntry, options));
+    return defer(() => listObjects(this.scope, paths.history(this.name), HistoryEntry, options, "history"));
   }
 
   /**

@@ -2,12 +2,12 @@
  * The Kinto client: server information, buckets, permissions and batches, every operation a cold
  * Observable.
  */
-import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, timer, type Observable } from "rxjs";
+import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, type Observable } from "rxjs";
 import { RetryBudget, type RetryBudgetOptions } from "../http/budget";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError } from "../http/errors";
-import { NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
-import { isIdempotent, type KintoRequest } from "../http/request";
+import { DEFAULT_MAX_RESPONSE_BYTES, InvalidArgumentError, KintoHttpError, MissingCapabilityError, type Capability, type ResponseTooLargeError } from "../http/errors";
+import { DEFAULT_MAX_BACKOFF, NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
+import { isIdempotent, safeUrlText, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
 import { defaultFetch, send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
 import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
@@ -54,6 +54,16 @@ export interface KintoClientOptions {
    * 5 tokens per retry, 10 per retry of a timeout, 1 back per success.
    */
   readonly retryBudget?: RetryBudgetOptions | RetryBudget | false;
+  /**
+   * Longest server `Backoff` honoured, in ms (default one day, {@link DEFAULT_MAX_BACKOFF}): a longer
+   * one is waited for this long. Every wait is announced on `waiting$`.
+   */
+  readonly maxBackoff?: number;
+  /**
+   * Largest response body read, in bytes (default 64 MiB, {@link DEFAULT_MAX_RESPONSE_BYTES}): a
+   * larger one fails with a {@link ResponseTooLargeError}, never retried.
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /** Options of server information calls. */
@@ -82,6 +92,11 @@ export class KintoClient implements Executor {
   readonly deprecated$: Notices["deprecated$"];
   /** Release time of each `Retry-After` received. */
   readonly retryAfter$: Notices["retryAfter$"];
+  /**
+   * Each wait of a request before it is sent, as it starts: a Backoff in force (feeds and uploads
+   * wait for it) or the delay before a retry, with its length, end and request.
+   */
+  readonly waiting$: Notices["waiting$"];
   /** The EventEmitter passed as `events`, else one created by the client (`client.events.on("backoff", …)`). */
   readonly events: EventEmitterLike;
   /** The default bucket name. */
@@ -100,15 +115,26 @@ export class KintoClient implements Executor {
    * @param options client options
    */
   constructor(remote: string, options: KintoClientOptions = {}) {
+    if (typeof remote === "string" && hasUserinfo(remote)) {
+      throw new InvalidArgumentError(
+        `The remote URL must not contain credentials (user:password@, got ${safeUrl(remote)}): ` +
+          'send them in the Authorization header, e.g. new KintoClient(url, { headers: { Authorization: "Basic " + btoa("user:pass") } }).',
+      );
+    }
     if (typeof remote !== "string" || !/^https?:\/\/[^/]+(\/.*)?\/v\d+\/?$/.test(remote)) {
       throw new InvalidArgumentError(`The remote URL must include the API version, e.g. http://127.0.0.1:8888/v1 (got ${safeUrl(remote)}).`);
     }
     this.remote = remote.replace(/\/$/, "");
     this.events = options.events ?? new NoticeEmitter();
-    this.notices = new Notices(this.events);
+    if (options.maxResponseBytes !== undefined && !(options.maxResponseBytes >= 1)) {
+      throw new InvalidArgumentError(`maxResponseBytes must be a number >= 1, got ${options.maxResponseBytes}.`);
+    }
+    if (options.maxBackoff !== undefined && !(options.maxBackoff >= 0)) throw new InvalidArgumentError(`maxBackoff must be a number >= 0, got ${options.maxBackoff}.`);
+    this.notices = new Notices(this.events, Date.now, options.maxBackoff ?? DEFAULT_MAX_BACKOFF);
     this.backoff$ = this.notices.backoff$;
     this.deprecated$ = this.notices.deprecated$;
     this.retryAfter$ = this.notices.retryAfter$;
+    this.waiting$ = this.notices.waiting$;
     this.defaultBucket = options.bucket ?? "default";
     this.headers = { ...options.headers };
     this.options = { safe: options.safe ?? false, retry: options.retry ?? 0, timeout: options.timeout ?? null };
@@ -122,6 +148,7 @@ export class KintoClient implements Executor {
       headers: () => this.headers,
       requestMode: options.requestMode ?? "cors",
       onHeaders: (headers) => this.notices.observe(headers),
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     };
     this.serverInfo$ = this.sharedServerInfo();
   }
@@ -155,9 +182,28 @@ export class KintoClient implements Executor {
       ? defer(() => {
           const wait = this.notices.backoffRemaining();
           const once = send(this.transport, request, options.timeout);
-          return wait > 0 ? timer(wait).pipe(switchMap(() => once)) : once;
+          return wait > 0 ? this.notices.wait("backoff", wait, { method: request.method, path: request.path }).pipe(switchMap(() => once)) : once;
         })
       : send(this.transport, request, options.timeout);
+    const sent = this.settled(attempt, request, options, flags);
+    return flags.capability === undefined ? sent : sent.pipe(catchError((error: unknown) => this.capabilityError(error, flags.capability!)));
+  }
+
+  /**
+   * `error`, or a {@link MissingCapabilityError} when it is a 404 of an unknown route and the server info does not list
+   * `capability`: the info shared by the client, fetched on this first 404 if no call needed it before.
+   */
+  private capabilityError(error: unknown, capability: Capability): Observable<never> {
+    // A missing object's 404 names it in `details`; only a route the server does not know has none.
+    if (!(error instanceof KintoHttpError) || error.status !== 404 || error.details !== undefined) return throwError(() => error);
+    return this.serverInfo$.pipe(
+      catchError(() => throwError(() => error)),
+      switchMap((info) => throwError(() => (Object.prototype.hasOwnProperty.call(info.capabilities, capability) ? error : new MissingCapabilityError(capability, error)))),
+    );
+  }
+
+  /** `attempt` retried, and settled by `flags.settleRetried` when an earlier attempt may have been applied. */
+  private settled(attempt: Observable<KintoResponse>, request: KintoRequest, options: Resolved, flags: ExecuteFlags): Observable<KintoResponse> {
     const settle = flags.settleRetried;
     if (!settle) return this.retried(attempt, request, options);
     return defer(() => {
@@ -184,8 +230,12 @@ export class KintoClient implements Executor {
    * use, and what an upload uses to resend a chunk the server rolled back. @internal
    */
   retryPolicyFor(count: number): RetryPolicy {
-    return { ...this.retryPolicy, count, acquire: this.acquire };
+    return { ...this.retryPolicy, count, acquire: this.acquire, wait: this.retryWait };
   }
+
+  /** The wait before a retry, announced on `waiting$` (the failed request taken from its error). */
+  private readonly retryWait = (ms: number, error: unknown): Observable<unknown> =>
+    this.notices.wait("retry", ms, (error as { request?: { method: string; path: string } } | null)?.request, error);
 
   /** The policy's own `acquire` (if any), then the shared budget (if any). */
   private readonly acquire = (error: unknown): boolean =>
@@ -265,7 +315,7 @@ export class KintoClient implements Executor {
   listPermissions(options: ListOptions = {}): Observable<Page<PermissionEntry>> {
     const { sort, ...rest } = options;
     // The permissions endpoint cannot sort by last_modified; keep the server's order unless asked.
-    return defer(() => listObjects(this.scope, paths.permissions(), PermissionEntry, { ...rest, sort: sort ?? "id" }));
+    return defer(() => listObjects(this.scope, paths.permissions(), PermissionEntry, { ...rest, sort: sort ?? "id" }, "permissions_endpoint"));
   }
 }
 
@@ -278,9 +328,22 @@ function mayHaveBeenApplied(error: unknown): boolean {
   return error.status >= 500 && error.retryAfterMs === undefined;
 }
 
-/** A URL for messages: without `user:password@`. */
+/** A URL for messages: without `user:password@`, whatever the password holds. */
 function safeUrl(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value.replace(/\/\/[^/@]*@/, "//")) : typeof value;
+  return typeof value === "string" ? JSON.stringify(safeUrlText(value)) : typeof value;
+}
+
+/**
+ * Whether `remote` carries a userinfo (`user:password@`), as fetch would read it, or has an `@`
+ * that a URL parser cannot place (a password holding `/`, `?` or `#`).
+ */
+function hasUserinfo(remote: string): boolean {
+  try {
+    const url = new URL(remote);
+    return url.username !== "" || url.password !== "" || /^[^?#]*@/.test(remote.slice(remote.indexOf("//") + 2).split("/")[0]);
+  } catch {
+    return remote.includes("@");
+  }
 }
 
 /** Re-exported for convenience. */

@@ -8,13 +8,23 @@ export const Permissions = t.record(t.string, t.array(t.string), "Permissions");
 /** Kinto permissions. */
 export type Permissions = t.TypeOf<typeof Permissions>;
 
+/**
+ * A Kinto timestamp: milliseconds, a non-negative safe integer. A plain `t.number` would accept
+ * `1e400` (JSON.parse gives `Infinity`: the next poll asks `_since=Infinity`), `-1e400` or `1.5`.
+ */
+// t.refinement (not t.brand): the type stays `number`, and decode's fast path knows refinements.
+// eslint-disable-next-line @typescript-eslint/no-deprecated
+export const Timestamp = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, "Timestamp");
+/** A Kinto timestamp in ms. */
+export type Timestamp = t.TypeOf<typeof Timestamp>;
+
 /** The fields every Kinto object has. */
 export const KintoObjectMeta = t.type(
   {
     /** The object id. */
     id: t.string,
     /** When the object last changed: the server's timestamp, in milliseconds. */
-    last_modified: t.number,
+    last_modified: Timestamp,
   },
   "KintoObjectMeta",
 );
@@ -42,7 +52,7 @@ export const Tombstone = t.type(
     /** The id of the deleted object. */
     id: t.string,
     /** When it was deleted. */
-    last_modified: t.number,
+    last_modified: Timestamp,
     /** Always `true`. */
     deleted: t.literal(true),
   },
@@ -144,7 +154,7 @@ export const HistoryEntry = t.intersection(
     }),
     t.partial({
       /** The changed object's timestamp after the change. */
-      timestamp: t.number,
+      timestamp: Timestamp,
       /** The bucket of the changed object. */
       bucket_id: t.string,
       /** The collection of the changed object, if any. */

@@ -3,6 +3,7 @@
  * Buckets and collections receive it; they never see fetch or the transport.
  */
 import type { Observable } from "rxjs";
+import type { Capability } from "../http/errors";
 import type { Notices } from "../http/notices";
 import type { KintoRequest } from "../http/request";
 import type { RetryPolicy } from "../http/retry";
@@ -21,6 +22,11 @@ export interface ExecuteFlags {
    * `undefined` to fail with `error`.
    */
   readonly settleRetried?: (error: unknown) => KintoResponse | undefined;
+  /**
+   * The server capability (plugin) the request needs: a 404 is then checked against the shared
+   * server info, and becomes a `MissingCapabilityError` when the server does not list it.
+   */
+  readonly capability?: Capability;
 }
 
 /** The client as its resources see it. */

@@ -5,9 +5,9 @@
 import * as t from "io-ts";
 import { map, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError } from "../http/errors";
+import { InvalidArgumentError, KintoHttpError, PayloadValidationError, type Capability } from "../http/errors";
 import type { KintoRequest, QueryValue } from "../http/request";
-import { listQuery, pages, unquote, type ListOptions, type Page } from "../streams/pages";
+import { etagTimestamp, listQuery, pages, totalFrom, type ListOptions, type Page } from "../streams/pages";
 import { envelope, KintoObject, list, Permissions, Tombstone, type Envelope } from "./codecs";
 import type { ExecuteFlags, Executor } from "./context";
 import { sameRecord } from "../streams/upload";
@@ -175,24 +175,26 @@ export function deleteList(scope: Scope, path: string, options: ListOptions = {}
   return fetchJson(scope, { method: "DELETE", path, query }, options, list(Tombstone), path).pipe(map((r) => r.data));
 }
 
-/** A stream of pages of `path`. */
+/** A stream of pages of `path`; `capability`: the server plugin the endpoint needs, if any. */
 export function listObjects<A>(
   scope: Scope,
   path: string,
   codec: t.Type<A, unknown, unknown>,
   options: ListOptions = {},
+  capability?: Capability,
 ): Observable<Page<A>> {
   const resolved = resolve(scope, options);
   const request: KintoRequest = { method: "GET", path, query: listQuery(options), headers: resolved.headers };
-  return pages(scope.executor, request, resolved, codec, path, options.pages ?? 1);
+  const flags = capability === undefined ? undefined : { capability };
+  return pages(scope.executor, request, resolved, codec, path, { max: options.pages ?? 1, maxRequests: options.maxRequests, flags });
 }
 
-/** The list's timestamp (its ETag, quotes stripped), from a HEAD request. */
+/** The list's timestamp (its ETag, strong or weak, quotes stripped; `null` when none), from a HEAD request. */
 export function getListTimestamp(scope: Scope, path: string, options: ResourceOptions = {}): Observable<string | null> {
   const resolved = resolve(scope, options);
   return scope.executor
     .execute({ method: "HEAD", path, headers: resolved.headers }, resolved)
-    .pipe(map((response) => unquote(response.headers.get("ETag"))));
+    .pipe(map((response) => etagTimestamp(response.headers.get("ETag"))));
 }
 
 /** The number of objects in a list, from a HEAD request's `Total-Records`. */
@@ -203,8 +205,13 @@ export function getListTotal(scope: Scope, path: string, options: ListOptions = 
   return scope.executor.execute({ method: "HEAD", path, query, headers: resolved.headers }, resolved).pipe(
     map((response) => {
       const value = response.headers.get("Total-Records") ?? response.headers.get("Total-Objects");
-      if (value === null || !/^\d+$/.test(value)) throw new InvalidArgumentError(`No Total-Records header on HEAD ${path}`);
-      return Number(value);
+      if (value === null) throw new InvalidArgumentError(`No Total-Records header on HEAD ${path}`);
+      const total = totalFrom(response.headers);
+      if (total === null) {
+        const actual = value.length > 40 ? `${JSON.stringify(value.slice(0, 37))}...` : JSON.stringify(value);
+        throw new PayloadValidationError(`Total-Records header of HEAD ${path}`, [{ path: "Total-Records", expected: "a safe integer", actual }]);
+      }
+      return total;
     }),
   );
 }

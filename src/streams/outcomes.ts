@@ -15,6 +15,7 @@
  * such a batch are `unknown` until checked against the server (see `batch.ts`).
  */
 import { KintoHttpError, type KintoErrorBody } from "../http/errors";
+import { errorBodyOf } from "../http/decode";
 import { parseRetryAfter } from "../http/retry-after";
 import type { BatchResponse } from "../resources/codecs";
 import type { BatchRequest } from "./batch";
@@ -97,12 +98,13 @@ function headerOf(item: BatchResponse, name: string): string | undefined {
   return undefined;
 }
 
-/** The Kinto error body inside a sub-response, field by field. */
-export function errorBody(body: unknown): KintoErrorBody {
-  if (!body || typeof body !== "object") return {};
-  const o = body as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
-  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
-  return { code: num(o.code), errno: num(o.errno), error: text(o.error), message: text(o.message), details: o.details, info: text(o.info) };
+/**
+ * The Kinto error body inside a sub-response, through the payloads' guard (see {@link errorBodyOf}):
+ * a `__proto__` key or a too deep nesting is a `PayloadValidationError`.
+ * @param body the sub-response's body
+ * @param path what answered, for that error
+ */
+export function errorBody(body: unknown, path = "POST /batch"): KintoErrorBody {
+  return errorBodyOf(body, `error body of ${path}`);
 }
 

@@ -3,12 +3,12 @@
  * header. A page is requested only while someone still listens, so `pages: Infinity` is lazy.
  */
 import * as t from "io-ts";
-import { defer, map, Observable, type OperatorFunction, mergeMap, from, toArray, firstValueFrom } from "rxjs";
+import { defer, map, Observable, type OperatorFunction, mergeMap, from, toArray, firstValueFrom, type Subscription } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, PayloadValidationError } from "../http/errors";
-import type { KintoRequest, QueryValue } from "../http/request";
+import { DEFAULT_MAX_PAGE_REQUESTS, InvalidArgumentError, PaginationLoopError, PayloadValidationError } from "../http/errors";
+import { queryString, type KintoRequest, type QueryValue } from "../http/request";
 import type { KintoResponse } from "../http/transport";
-import type { Executor } from "../resources/context";
+import type { ExecuteFlags, Executor } from "../resources/context";
 import type { Resolved, ResourceOptions } from "../resources/options";
 import { list } from "../resources/codecs";
 
@@ -16,7 +16,10 @@ import { list } from "../resources/codecs";
 export interface Page<T> {
   /** The objects of this page. */
   readonly data: T[];
-  /** The list's timestamp (its ETag, quotes stripped); use it as `since` later. */
+  /**
+   * The list's timestamp (its ETag, quotes and a weak `W/` stripped); use it as `since` later.
+   * Without an ETag (a proxy dropped it), the newest `last_modified` of the page's objects, else `null`.
+   */
   readonly last_modified: string | null;
   /**
    * The total count, when the server sends `Total-Records` on this response. Kinto sends it on
@@ -40,6 +43,11 @@ export interface ListOptions extends ResourceOptions {
   readonly limit?: number;
   /** How many pages to fetch (default 1); `Infinity` for all, fetched lazily. */
   readonly pages?: number;
+  /**
+   * Most requests this listing may send, Next-Pages included (default 100,000): beyond, it fails
+   * with a {@link PaginationLoopError}. A Next-Page URL already requested fails at once.
+   */
+  readonly maxRequests?: number;
   /** Filters, with Kinto's operators as key prefixes (`min_size`, `in_id`, `has_title`...). */
   readonly filters?: Readonly<Record<string, FilterValue>>;
   /** Only objects changed after this timestamp (`_since`), tombstones included. */
@@ -54,18 +62,82 @@ export interface ListOptions extends ResourceOptions {
 export function listQuery(options: ListOptions): Record<string, QueryValue> {
   const query: Record<string, QueryValue> = { _sort: options.sort ?? "-last_modified" };
   if (options.limit !== undefined) query._limit = options.limit;
-  if (options.since !== undefined) query._since = unquote(String(options.since));
-  if (options.before !== undefined) query._before = unquote(String(options.before));
+  if (options.since !== undefined) query._since = etagValue(String(options.since));
+  if (options.before !== undefined) query._before = etagValue(String(options.before));
   if (options.fields) query._fields = options.fields;
   for (const [key, value] of Object.entries(options.filters ?? {})) query[key] = value;
   return query;
 }
 
-/** Strips the double quotes of an ETag. */
+/**
+ * Strips the double quotes of an ETag, and the `W/` of a weak one (`W/"123"` → `123`): a proxy that
+ * compresses responses (nginx's gzip) turns Kinto's `"123"` into `W/"123"`.
+ */
 export function unquote(etag: string): string;
 export function unquote(etag: string | null): string | null;
 export function unquote(etag: string | null): string | null {
-  return etag === null ? null : etag.replace(/"/g, "");
+  return etag === null ? null : etagValue(etag);
+}
+
+/** An ETag's value: `W/` and the double quotes stripped, surrounding spaces trimmed. */
+function etagValue(etag: string): string {
+  return etag.trim().replace(/^W\//, "").replace(/"/g, "");
+}
+
+/**
+ * The timestamp an ETag (strong `"123"` or weak `W/"123"`) stands for, as a string of digits; `null`
+ * when there is no ETag or it is not a Kinto timestamp (digits only, a safe integer).
+ * @param etag an `ETag` header value
+ * @example
+ * etagTimestamp('W/"1700000000000"'); // "1700000000000"
+ */
+export function etagTimestamp(etag: string | null | undefined): string | null {
+  if (etag == null) return null;
+  const value = etagValue(etag);
+  return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? value : null;
+}
+
+/**
+ * The guard of one listing against endless pagination, as an immutable value: `visit` returns the
+ * guard after one more request, or throws a {@link PaginationLoopError} when that request's URL
+ * already came (a cycle of any length is found within three times its length, in constant memory: Brent's
+ * cycle detection) or when `maxRequests` requests were sent. Visiting from the same guard twice
+ * (a retried or re-subscribed page) gives the same result.
+ * @example
+ * let guard = new PageGuard();
+ * guard = guard.visit(first);      // before sending the first request
+ * guard = guard.visit(nextPage);   // before sending each Next-Page
+ */
+export class PageGuard {
+  /**
+   * @param maxRequests most requests of the listing (default {@link DEFAULT_MAX_PAGE_REQUESTS})
+   * @param requests requests visited so far
+   * @param mark the URL compared with each later one
+   * @param power Brent's period: the mark moves to the current URL after `power` steps, and `power` doubles
+   * @param steps steps since the mark last moved
+   */
+  constructor(
+    readonly maxRequests: number = DEFAULT_MAX_PAGE_REQUESTS,
+    readonly requests: number = 0,
+    private readonly mark?: string,
+    private readonly power: number = 1,
+    private readonly steps: number = 0,
+  ) {
+    if (!(maxRequests >= 1)) throw new InvalidArgumentError(`maxRequests must be at least 1, got ${maxRequests}`);
+  }
+
+  /**
+   * The guard once `request` is sent; throws a {@link PaginationLoopError} instead when it must not be.
+   * @param request the request about to be sent (its path and query identify it), or that URL's path and query
+   */
+  visit(request: KintoRequest | string): PageGuard {
+    const key = typeof request === "string" ? request : request.path + queryString(request.query);
+    const summary = { method: typeof request === "string" ? "GET" : request.method, path: key };
+    if (key === this.mark) throw new PaginationLoopError("repeated-url", summary, this.requests, this.maxRequests);
+    if (this.requests >= this.maxRequests) throw new PaginationLoopError("request-limit", summary, this.requests, this.maxRequests);
+    if (this.mark === undefined || this.steps === this.power) return new PageGuard(this.maxRequests, this.requests + 1, key, this.mark === undefined ? 1 : this.power * 2, 1);
+    return new PageGuard(this.maxRequests, this.requests + 1, this.mark, this.power, this.steps + 1);
+  }
 }
 
 /**
@@ -84,9 +156,20 @@ export function nextPageRequest(remote: string, nextUrl: string): KintoRequest {
   return { method: "GET", path: next.pathname.slice(prefix.length), query };
 }
 
-function totalFrom(headers: Headers): number | null {
-  const value = headers.get("Total-Records") ?? headers.get("Total-Objects");
-  return value !== null && /^\d+$/.test(value) ? Number(value) : null;
+/** `Total-Records` (or `Total-Objects`) as a safe integer; `null` when absent or absurd (`1e400` digits). */
+export function totalFrom(headers: Pick<Headers, "get">): number | null {
+  const value = (headers.get("Total-Records") ?? headers.get("Total-Objects"))?.trim();
+  return value !== undefined && /^\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : null;
+}
+
+/** The newest `last_modified` of `data`, as a string; `null` when none. */
+function newest(data: readonly unknown[]): string | null {
+  let max = -1;
+  for (const item of data) {
+    const value = (item as { last_modified?: unknown } | null)?.last_modified;
+    if (typeof value === "number" && value > max) max = value;
+  }
+  return max >= 0 ? String(max) : null;
 }
 
 /**
@@ -113,13 +196,15 @@ function decodeList<A>(codec: t.Type<{ data: A[] }, unknown, unknown>, json: unk
 /**
  * Fetches pages starting with `first`, at most `max` of them. Each page is requested only after
  * the previous one was delivered and only if the subscriber is still there: with `take(3)`,
- * exactly three requests are sent.
+ * exactly three requests are sent. Pages are followed in a loop, never by recursion: a listing of a
+ * million pages runs in constant stack depth, even when the executor answers synchronously.
  * @param executor the client
  * @param first the request of the first page
  * @param options resolved transport options
  * @param item codec of one object
  * @param context what is listed, for validation errors
- * @param max how many pages at most
+ * @param limits how many pages at most (`max`, default 1), most requests of the listing
+ *   (`maxRequests`, see {@link PageGuard}), and the executor's flags of every page request
  */
 export function pages<T>(
   executor: Executor,
@@ -127,52 +212,62 @@ export function pages<T>(
   options: Resolved,
   item: t.Type<T, unknown, unknown>,
   context: string,
-  max = 1,
+  { max = 1, maxRequests = DEFAULT_MAX_PAGE_REQUESTS, flags }: { readonly max?: number; readonly maxRequests?: number; readonly flags?: ExecuteFlags } = {},
 ): Observable<Page<T>> {
   if (!(max >= 1)) throw new InvalidArgumentError(`pages must be at least 1, got ${max}`);
+  const start = new PageGuard(maxRequests);
   const codec = list(item as t.Type<T, unknown, unknown>);
-  const fetchPage = (request: KintoRequest): Observable<Page<T>> =>
-    executor.execute(request, options).pipe(map((response) => toPage(response)));
-  const toPage = (response: KintoResponse): Page<T> => {
+  const fetchPage = (request: KintoRequest, guard: PageGuard): Observable<Page<T>> =>
+    executor.execute(request, options, flags).pipe(map((response) => toPage(response, guard)));
+  const toPage = (response: KintoResponse, guard: PageGuard): Page<T> => {
     const { data } = decodeList(codec, response.json, context);
     const nextUrl = response.headers.get("Next-Page");
     return {
       data,
-      last_modified: unquote(response.headers.get("ETag")),
+      last_modified: etagTimestamp(response.headers.get("ETag")) ?? newest(data),
       totalRecords: totalFrom(response.headers),
       hasNextPage: nextUrl !== null,
       next: () =>
-        nextUrl === null
-          ? defer(() => {
-              throw new InvalidArgumentError("There is no next page.");
-            })
-          : // The next page keeps the headers of the first (bucket, collection and call levels).
-            defer(() => fetchPage({ ...nextPageRequest(executor.remote, nextUrl), headers: first.headers })),
+        defer(() => {
+          if (nextUrl === null) throw new InvalidArgumentError("There is no next page.");
+          // The next page keeps the headers of the first (bucket, collection and call levels).
+          const request = { ...nextPageRequest(executor.remote, nextUrl), headers: first.headers };
+          return fetchPage(request, guard.visit(request));
+        }),
     };
   };
 
   return new Observable<Page<T>>((subscriber) => {
     let fetched = 0;
-    let current = fetchPage(first);
-    let inner = { unsubscribe() {} };
-    const step = () => {
-      fetched++;
-      inner = current.subscribe({
-        next: (page) => {
-          subscriber.next(page);
-          if (subscriber.closed) return;
-          if (page.hasNextPage && fetched < max) {
-            current = page.next();
-            step();
-          } else {
-            subscriber.complete();
-          }
-        },
-        error: (error: unknown) => subscriber.error(error),
-      });
+    let pending: Observable<Page<T>> | undefined = defer(() => fetchPage(first, start.visit(first)));
+    let inner: Subscription | undefined;
+    let looping = false;
+    // A page delivered synchronously (inside `subscribe`) only sets `pending`: the loop below
+    // subscribes to it. One delivered later starts the loop again.
+    const loop = () => {
+      looping = true;
+      while (pending !== undefined && !subscriber.closed) {
+        const current = pending;
+        pending = undefined;
+        fetched++;
+        inner = current.subscribe({
+          next: (page) => {
+            subscriber.next(page);
+            if (subscriber.closed) return;
+            if (page.hasNextPage && fetched < max) {
+              pending = page.next();
+              if (!looping) loop();
+            } else {
+              subscriber.complete();
+            }
+          },
+          error: (error: unknown) => subscriber.error(error),
+        });
+      }
+      looping = false;
     };
-    step();
-    return () => inner.unsubscribe();
+    loop();
+    return () => inner?.unsubscribe();
   });
 }
 
@@ -193,6 +288,7 @@ export function allRecords<T>(): OperatorFunction<Page<T>, T[]> {
  * for await (const page of toAsyncIterable(collection.listRecords({ limit: 100 }))) { ... }
  */
 export async function* toAsyncIterable<T>(firstPage: Observable<Page<T>>): AsyncGenerator<Page<T>, void, undefined> {
+  // page.next() carries the listing's PageGuard: a Next-Page loop ends this loop with a PaginationLoopError.
   let page: Page<T> = await firstValueFrom(firstPage);
   for (;;) {
     yield page;

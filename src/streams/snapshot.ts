@@ -47,13 +47,13 @@ export function snapshot<T>(collection: Collection<any>, at: number, options: Re
       ...transport,
       limit: 1,
       filters: { action: "create", resource_name: "collection", collection_id: cid },
-    });
+    }, "history");
     const entries$ = listObjects(collection.scope, historyPath, HistoryEntry, {
       ...transport,
       pages: Infinity,
       sort: "last_modified",
       filters: { resource_name: "record", collection_id: cid, "max_target.data.last_modified": at },
-    }).pipe(records(), toArray());
+    }, "history").pipe(records(), toArray());
 
     return creation$.pipe(
       switchMap((page) => {

@@ -14,10 +14,11 @@
  * sent again whole (transport retry, or a transaction the server rolled back) without duplicating
  * records.
  */
-import { catchError, concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, timer, type Observable } from "rxjs";
+import { catchError, concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError, RetryAfterTooLongError } from "../http/errors";
+import { InvalidArgumentError, KintoError, KintoHttpError, RetryAfterTooLongError } from "../http/errors";
 import { retryDelay } from "../http/retry";
+import { waitFor } from "../http/wait";
 import { envelope, KintoObject, type BatchResponse } from "../resources/codecs";
 import type { Collection } from "../resources/collection";
 import { cascade, safeHeaders, type ResourceOptions } from "../resources/options";
@@ -129,6 +130,68 @@ export type UploadEvent =
       readonly progress: UploadProgress;
     };
 
+/**
+ * Why an upload stopped (see {@link UploadStoppedError}):
+ * - `parent-missing`: a 404 whose `details.resource_name` is the bucket or the collection;
+ * - `unauthorized`: a 401 (no or bad credentials);
+ * - `forbidden`: a 403 on every record of a chunk (no write permission on the collection);
+ * - `refused`: a 405 or 415 (the server refuses the shape of the request itself).
+ */
+export type UploadStopReason = "parent-missing" | "unauthorized" | "forbidden" | "refused";
+
+/**
+ * An upload stopped at the first failure that every later chunk would repeat: the parent bucket
+ * or collection missing, 401, 403 on a whole chunk, 405/415. The chunk's `chunk` event (its
+ * per-record results) is emitted first; nothing more is pulled or sent. `progress` says what the
+ * server confirmed before.
+ */
+export class UploadStoppedError extends KintoError {
+  /** The class of failure. */
+  readonly reason: UploadStopReason;
+  /** The first record's error of that kind (its `details` name the missing resource). */
+  readonly cause: KintoHttpError;
+  /** The missing resource (`bucket`, `collection`) of a `parent-missing`, from the server's `details`. */
+  readonly resource?: string;
+  /** The chunk where it stopped. */
+  readonly chunk: number;
+  /** The upload's counters when it stopped (`confirmed`: written before). */
+  readonly progress: UploadProgress;
+  /** @param reason why @param cause the record's error @param chunk where @param progress counters */
+  constructor(reason: UploadStopReason, cause: KintoHttpError, chunk: number, progress: UploadProgress) {
+    const resource = reason === "parent-missing" ? resourceName(cause) : undefined;
+    const why = {
+      "parent-missing": `the ${resource ?? "parent"} does not exist`,
+      unauthorized: "the server refuses the credentials",
+      forbidden: "no permission to write these records",
+      refused: "the server refuses the request",
+    }[reason];
+    super(`Upload stopped at chunk ${chunk}: ${why} (${cause.message}); ${progress.confirmed} records confirmed before`);
+    this.reason = reason;
+    this.cause = cause;
+    this.resource = resource;
+    this.chunk = chunk;
+    this.progress = progress;
+  }
+}
+
+function resourceName(error: KintoHttpError): string | undefined {
+  const details = error.details as { resource_name?: unknown } | null | undefined;
+  return details && typeof details === "object" && typeof details.resource_name === "string" ? details.resource_name : undefined;
+}
+
+/** The failure of `results` that every later chunk would repeat, if any (see {@link UploadStopReason}). */
+function stopCause(results: readonly RecordResult[]): { reason: UploadStopReason; error: KintoHttpError } | undefined {
+  const failures = results.flatMap((r) => (r.status === "failed" ? [r.error] : []));
+  for (const error of failures) {
+    if (error.status === 401) return { reason: "unauthorized", error };
+    if (error.status === 404 && ["bucket", "collection"].includes(resourceName(error) ?? "")) return { reason: "parent-missing", error };
+    if (error.status === 405 || error.status === 415) return { reason: "refused", error };
+  }
+  // A 403 on some records only is theirs (records owned by others); on all of them, the collection's.
+  if (failures.length === results.length && failures.length > 0 && failures.every((e) => e.status === 403)) return { reason: "forbidden", error: failures[0] };
+  return undefined;
+}
+
 /** A record ready to be sent: its id is fixed, so attempts are identical. */
 interface Write {
   readonly id: string;
@@ -142,7 +205,8 @@ interface Write {
  * Uploads `source` into `collection`; see the module comment. Cold: subscribing starts pulling,
  * unsubscribing aborts the requests in flight and pulls nothing more (an iterator is closed with
  * `return()`). Waits while the server's Backoff is in force. Fails on the first chunk that fails
- * whole (network, 5xx, 401/403 on `/batch`, after retries); per-record refusals are results.
+ * whole (network, 5xx, 401/403 on `/batch`, after retries), and with an {@link UploadStoppedError}
+ * on the first record failure that every later chunk would repeat; other per-record refusals are results.
  */
 export function upload(collection: Collection<any>, source: UploadSource, options: UploadOptions = {}): Observable<UploadEvent> {
   return defer(() => {
@@ -195,7 +259,9 @@ export function upload(collection: Collection<any>, source: UploadSource, option
             return throwError(() => new RetryAfterTooLongError(error.retryAfterMs!, policy.maxRetryAfter, error));
           }
           if (policy.acquire && !policy.acquire(error)) return throwError(() => error);
-          return timer(retryDelay(error, round + 1, policy)).pipe(
+          // The client's wait: announced on `waiting$`, and on timers that cannot overflow.
+          const delay = retryDelay(error, round + 1, policy);
+          return (policy.wait ? policy.wait(delay, error) : waitFor(delay)).pipe(
             concatMap(() => attempt(again, round + 1)),
             map((retried) => {
               let k = 0;
@@ -212,9 +278,11 @@ export function upload(collection: Collection<any>, source: UploadSource, option
         progress.sent += writes.length;
         const sent: UploadEvent = { type: "sent", chunk, ids: writes.map((w) => w.id), progress: { ...progress } };
         const answered = attempt(writes, 0).pipe(
-          map((results): UploadEvent => {
+          concatMap((results) => {
             for (const r of results) progress[r.status === "created" || r.status === "updated" ? "confirmed" : "failed"]++;
-            return { type: "chunk", chunk, results, progress: { ...progress } };
+            const event: UploadEvent = { type: "chunk", chunk, results, progress: { ...progress } };
+            const stop = stopCause(results);
+            return stop ? concat(of(event), throwError(() => new UploadStoppedError(stop.reason, stop.error, chunk, { ...progress }))) : of(event);
           }),
         );
         return concat(of(sent), answered);
@@ -310,7 +378,7 @@ function resultOf(write: Write, response: BatchResponse): RecordResult {
     const record = decodeWith(envelope(KintoObject), response.body, response.path).data;
     return { status: response.status === 201 ? "created" : "updated", id, record };
   }
-  const error = new KintoHttpError(response.status, { method: "PUT", path: response.path }, errorBody(response.body));
+  const error = new KintoHttpError(response.status, { method: "PUT", path: response.path }, errorBody(response.body, `PUT ${response.path}`));
   if (response.status !== 412) return { status: "failed", id, error };
   const existing = error.existing;
   if (KintoObject.is(existing) && sameRecord(existing, write.data)) {

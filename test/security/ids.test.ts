@@ -167,7 +167,8 @@ describe("hostile ids reach the server as one encoded segment and touch nothing 
       // Kinto refuses such ids (400) or finds nothing there (404, 403 for a bucket not ours).
       expect(error).toBeInstanceOf(KintoHttpError);
       expect(refusals(id)).toContain((error as KintoHttpError).status);
-      expect(urls).toHaveLength(1);
+      // Besides the call, at most the server info, read once to tell a missing plugin from a missing object.
+      expect(urls.filter((url) => new URL(url).pathname !== new URL(kintoUrl()).pathname + "/")).toHaveLength(1);
       const sent = segments(urls[0]);
       expect(sent).toEqual(expected(template, id));
       expect(decodeURIComponent(sent[template.indexOf("X")])).toBe(id);

@@ -59,7 +59,7 @@ describe("decodeWith on codecs that cannot transform", () => {
       ok: false,
       issues: [
         { path: "$.data[1].id", expected: "string", actual: "2" },
-        { path: "$.data[1].last_modified", expected: "number", actual: '"x"' },
+        { path: "$.data[1].last_modified", expected: "Timestamp", actual: '"x"' },
       ],
     });
   });

@@ -255,7 +255,7 @@ describe("feed and Backoff (virtual time)", () => {
   it("sends nothing while the server's Backoff is in force", () => {
     const scheduler = newScheduler();
     const withBackoff = notModified(5);
-    withBackoff.headers.set("Backoff", "3");
+    (withBackoff.headers as Headers).set("Backoff", "3");
     const { collection, calls } = fakeExecutor(scheduler, [withBackoff, notModified(5)]);
     scheduler.run(({ expectObservable }) => {
       expectObservable(watch(collection, { since: 5, interval: 1000, window: 0 }), "^ 5000ms !").toBe("");
