@@ -39,7 +39,7 @@ import {
   type SchedulerLike,
 } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError, PayloadValidationError, RetryAfterTooLongError } from "../http/errors";
+import { InvalidArgumentError, KintoHttpError, PayloadValidationError, RetryAfterTooLongError, type PaginationLoopError } from "../http/errors";
 import type { KintoRequest } from "../http/request";
 import type { KintoResponse } from "../http/transport";
 import type { Notices } from "../http/notices";
@@ -49,7 +49,7 @@ import type { Collection, RecordOf } from "../resources/collection";
 import { resolve } from "../resources/operations";
 import type { Executor } from "../resources/context";
 import type { Resolved, ResourceOptions } from "../resources/options";
-import { listQuery, nextPageRequest, unquote, type FilterValue } from "./pages";
+import { listQuery, nextPageRequest, PageGuard, unquote, type FilterValue } from "./pages";
 
 /** Options of the live feed (`collection.watchRecords(options)`). */
 export interface WatchOptions extends Pick<ResourceOptions, "headers" | "timeout"> {
@@ -77,6 +77,8 @@ export interface WatchOptions extends Pick<ResourceOptions, "headers" | "timeout
   readonly filters?: Readonly<Record<string, FilterValue>>;
   /** Records per page (`_limit`); the server's `paginate_by` when unset. Pages are always all followed. */
   readonly limit?: number;
+  /** Most requests of one poll, its pages followed (default `DEFAULT_MAX_PAGE_REQUESTS`, 100,000): beyond, a {@link PaginationLoopError}. */
+  readonly maxRequests?: number;
   /** Consecutive failed attempts retried before the feed errors (default: unlimited). */
   readonly maxRetries?: number;
   /** First retry delay in ms, doubled at each consecutive failure (default 500). A Retry-After wins. */
@@ -256,11 +258,18 @@ interface FeedContext<T> {
   readonly record: t.Type<T, unknown, unknown>;
   readonly filters?: WatchOptions["filters"];
   readonly limit?: number;
+  readonly maxRequests?: number;
   readonly scheduler?: SchedulerLike;
 }
 
-/** Operator: retries transient failures (the feed only sends GET and HEAD) with {@link feedRetryDelay}. */
-function retryTransientFeed<X>(count: number, base: number, max: number, maxRetryAfter: number, scheduler?: SchedulerLike): MonoTypeOperatorFunction<X> {
+/**
+ * Operator: retries transient failures (the feed only sends GET and HEAD) with {@link feedRetryDelay},
+ * never sooner than `base` (a `Retry-After: 0` is no reason to hammer a failing server). Each retry
+ * draws from the client's retry budget; when the budget refuses, the feed waits `max` instead of
+ * failing (it stays alive, and sends nothing meanwhile). Waits are announced on `client.waiting$`.
+ */
+function retryTransientFeed<X>(feed: Pick<FeedContext<unknown>, "executor" | "path" | "scheduler">, count: number, base: number, max: number, maxRetryAfter: number): MonoTypeOperatorFunction<X> {
+  const policy = feed.executor.retryPolicyFor(count);
   return retry<X>({
     count,
     delay: (error: unknown, attempt: number) => {
@@ -268,17 +277,19 @@ function retryTransientFeed<X>(count: number, base: number, max: number, maxRetr
       if (error instanceof KintoHttpError && error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfter) {
         return throwError(() => new RetryAfterTooLongError(error.retryAfterMs!, maxRetryAfter, error));
       }
-      return timer(feedRetryDelay(error, attempt, base, max), scheduler);
+      const granted = !policy.acquire || policy.acquire(error);
+      const ms = granted ? Math.max(base, feedRetryDelay(error, attempt, base, max)) : max;
+      return feed.executor.notices.wait("retry", ms, { method: "GET", path: feed.path }, error, feed.scheduler);
     },
   });
 }
 
-/** Operator: subscribes to the source only once the server's Backoff (if any) is over. */
-function afterBackoff<X>(notices: Notices, scheduler?: SchedulerLike): MonoTypeOperatorFunction<X> {
+/** Operator: subscribes to the source only once the server's Backoff (if any) is over; the wait is announced on `client.waiting$`. */
+function afterBackoff<X>(feed: Pick<FeedContext<unknown>, "executor" | "path" | "scheduler">): MonoTypeOperatorFunction<X> {
   return (source) =>
     defer(() => {
-      const wait = notices.backoffRemaining();
-      return wait > 0 ? concat(timer(wait, scheduler).pipe(ignoreElements()), source) : source;
+      const wait = feed.executor.notices.backoffRemaining();
+      return wait > 0 ? concat(feed.executor.notices.wait("backoff", wait, { method: "GET", path: feed.path }, undefined, feed.scheduler).pipe(ignoreElements()), source) : source;
     });
 }
 
@@ -292,17 +303,25 @@ function etagOf(response: KintoResponse): number | undefined {
 
 /**
  * The responses of a listing: `first`, then each Next-Page in turn. A loop (`expand`), not a
- * recursion: a catch-up of thousands of pages keeps a constant stack.
+ * recursion: a catch-up of thousands of pages keeps a constant stack. A Next-Page that comes back
+ * (a server or proxy looping) or more than `maxRequests` pages end the feed with a
+ * {@link PaginationLoopError}.
  */
 function listing<T>(feed: FeedContext<T>, first: KintoRequest): Observable<KintoResponse> {
-  const send = (request: KintoRequest) => feed.executor.execute(request, feed.resolved, { waitBackoff: true });
-  return send(first).pipe(
-    expand((response) => {
-      const next = response.status === 304 ? null : response.headers.get("Next-Page");
-      // Later pages carry the resolved headers, not the first page's If-None-Match.
-      return next === null ? EMPTY : send({ ...nextPageRequest(feed.executor.remote, next), headers: feed.resolved.headers });
-    }, 1),
-  );
+  return defer(() => {
+    let guard = new PageGuard(feed.maxRequests);
+    const send = (request: KintoRequest) => {
+      guard = guard.visit(request);
+      return feed.executor.execute(request, feed.resolved, { waitBackoff: true });
+    };
+    return send(first).pipe(
+      expand((response) => {
+        const next = response.status === 304 ? null : response.headers.get("Next-Page");
+        // Later pages carry the resolved headers, not the first page's If-None-Match.
+        return next === null ? EMPTY : defer(() => send({ ...nextPageRequest(feed.executor.remote, next), headers: feed.resolved.headers }));
+      }, 1),
+    );
+  });
 }
 
 /** One poll (see {@link FeedWindow.next}): the changes not emitted yet, in `last_modified` order within the poll. */
@@ -376,13 +395,13 @@ export function watch<C extends t.Mixed | undefined>(collection: Collection<C>, 
       record: collection.recordCodec,
       filters,
       limit,
+      maxRequests: options.maxRequests,
       scheduler,
     };
     const clock = scheduler ?? asyncScheduler;
     const start = options.since === undefined ? undefined : Number(unquote(String(options.since)));
     const state = new FeedWindow(start, window, () => clock.now());
-    const guarded = <X>(source: Observable<X>) =>
-      source.pipe(afterBackoff(executor.notices, scheduler), retryTransientFeed(maxRetries, retryDelay, maxRetryDelay, maxRetryAfter, scheduler));
+    const guarded = <X>(source: Observable<X>) => source.pipe(afterBackoff(feed), retryTransientFeed(feed, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter));
 
     const polls = guarded(poll(feed, state));
     const first = options.since === undefined ? guarded(startAtListTimestamp(feed, state)) : polls;

@@ -3,9 +3,9 @@
  * with a fake executor. Against the real server: test/integration/feed.test.ts.
  */
 import * as t from "io-ts";
-import { defer, mergeMap, take, throwError, timer } from "rxjs";
+import { defer, mergeMap, take, takeUntil, throwError, timer } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { Collection, DEFAULT_RETRY, KintoHttpError, NetworkError, Notices, PayloadValidationError, RetryAfterTooLongError, type Bucket, type KintoRequest, type KintoResponse } from "../../src";
+import { Collection, DEFAULT_RETRY, KintoHttpError, NetworkError, Notices, PaginationLoopError, PayloadValidationError, RetryAfterTooLongError, type Bucket, type KintoRequest, type KintoResponse } from "../../src";
 import type { Executor } from "../../src/resources/context";
 import { decodeChanges, FeedWindow, feedRetryDelay, watch, type WatchOptions } from "../../src/streams/feed";
 
@@ -248,6 +248,54 @@ describe("feed retries (virtual time)", () => {
       expectObservable(watch(collection, { since: 10, interval: 100, window: 0, retryDelay: 5 }), "^ 150ms !").toBe("-(ab) 3ms c", { a, b, c });
     });
     expect(calls.map(since)).toEqual(["10", undefined, "12", "13"]);
+  });
+});
+
+describe("feed reliability (virtual time)", () => {
+  it("a catch-up of 4,000 pages emits every change (a loop, not nested subscribers: no stack overflow)", () => {
+    const scheduler = newScheduler();
+    const PAGES = 4000;
+    const page = (request: KintoRequest) => {
+      if (Number(request.query?._since ?? 0) >= PAGES) return ok([], PAGES); // caught up
+      const k = Number(request.query?._token ?? 0);
+      const next = k + 1 < PAGES ? `http://kinto.test/v1${PATH}?_since=0&_sort=last_modified&_token=${k + 1}` : undefined;
+      return ok([{ id: `r${k}`, last_modified: k + 1 }], PAGES, next);
+    };
+    const { collection } = fakeExecutor(scheduler, [page]);
+    let emitted = 0;
+    let failure: unknown;
+    scheduler.run(() => {
+      watch(collection, { since: 0, interval: 1000, window: 0 })
+        .pipe(takeUntil(timer(9000)))
+        .subscribe({ next: () => emitted++, error: (e) => (failure = e) });
+    });
+    expect(failure).toBeUndefined();
+    expect(emitted).toBe(PAGES);
+  });
+
+  it("a Next-Page that comes back ends the feed with a PaginationLoopError, not a silent stall", () => {
+    const scheduler = newScheduler();
+    const loop = `http://kinto.test/v1${PATH}?_since=0&_token=same`;
+    const { collection, calls } = fakeExecutor(scheduler, [ok([{ id: "a", last_modified: 1 }], 1, loop)]);
+    let failure: unknown;
+    scheduler.run(() => {
+      watch(collection, { since: 0, window: 0 }).subscribe({ error: (e) => (failure = e) });
+    });
+    expect(failure).toBeInstanceOf(PaginationLoopError);
+    expect(calls.length).toBeLessThanOrEqual(3);
+  });
+
+  it("a 503 with Retry-After: 0 is retried no sooner than retryDelay, and each retry draws from the retry budget", () => {
+    const scheduler = newScheduler();
+    const now = new KintoHttpError(503, summary, {}, 0);
+    const { executor, calls } = fakeExecutor(scheduler, [now, now, now, notModified(1)]);
+    let drawn = 0;
+    const budgeted: Executor = { ...executor, retryPolicyFor: (count) => ({ ...DEFAULT_RETRY, count, acquire: () => (++drawn, true) }) };
+    scheduler.run(() => {
+      watch(collectionOf(budgeted), { since: 1, window: 0, retryDelay: 100 }).pipe(takeUntil(timer(400))).subscribe();
+    });
+    expect(calls.slice(0, 4).map((c) => c.at)).toEqual([0, 101, 202, 303]);
+    expect(drawn).toBe(3);
   });
 });
 
