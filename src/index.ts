@@ -7,6 +7,9 @@ export { Bucket, type CreateOptions, type PermissionsOptions } from "./resources
 export { Resource } from "./resources/resource";
 export { Collection, type RecordOf, type ListRecordsOptions } from "./resources/collection";
 export type { ReadOptions, WriteOptions, DeleteOptions } from "./resources/operations";
+export type { RawRequest, RawRequestOptions, RawResponse } from "./resources/raw";
+export type { CreateAccountOptions } from "./resources/accounts";
+export { MissingCapabilityError } from "./resources/capabilities";
 export type { ResourceOptions, CollectionOptions } from "./resources/options";
 export * from "./resources/codecs";
 export * from "./http/errors";
