@@ -252,8 +252,8 @@ export class KintoClient implements Executor {
     return defer(() => deleteObject(this.scope, paths.bucket(typeof bucket === "string" ? bucket : bucket?.id), options));
   }
 
-  /** Deletes the buckets matching `filters` (all of them without filters); emits the tombstones. */
-  deleteBuckets(options: ListOptions = {}): Observable<Tombstone[]> {
+  /** Deletes the buckets matching `filters`: a `Page` of tombstones per chunk, as `Collection.deleteRecords`. */
+  deleteBuckets(options: ListOptions = {}): Observable<Page<Tombstone>> {
     return defer(() => deleteList(this.scope, paths.bucket(), options));
   }
 

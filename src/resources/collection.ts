@@ -16,7 +16,7 @@ import {
   createObject,
   deleteList,
   deleteObject,
-  getListTimestamp,
+  getListETag,
   getListTotal,
   getObject,
   listObjects,
@@ -37,8 +37,11 @@ export type RecordOf<C extends t.Mixed | undefined> = C extends t.Mixed ? t.Type
 
 /** Options of `listRecords`: the generic list options plus `at` (a snapshot from history). */
 export interface ListRecordsOptions extends ListOptions {
-  /** List the records as they were at this timestamp (history plugin; the full list, one page). */
-  readonly at?: number;
+  /**
+   * List the records as they were at this timestamp (history plugin; the full list, one page): a
+   * number, or the ETag of `getRecordsTimestamp()` as it is.
+   */
+  readonly at?: number | string;
 }
 
 /** A Kinto collection. Creating this object sends nothing. */
@@ -113,14 +116,18 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
     });
   }
 
-  /** Deletes the records matching `filters` (all without filters); emits the tombstones. */
-  deleteRecords(options?: ListOptions): Observable<Tombstone[]> {
+  /**
+   * Deletes the records matching `filters`: one `Page` of tombstones per chunk the server deleted
+   * (at most `limit`, else its page size, per request), `pages` chunks (default 1, as kinto-http.js;
+   * `Infinity`: every matching record). `page.hasNextPage` says whether matching records remain.
+   */
+  deleteRecords(options?: ListOptions): Observable<Page<Tombstone>> {
     return defer(() => deleteList(this.scope, this.recordPath(), options));
   }
 
   /**
-   * Pages of records. With `at`, one page holding the list as it was at that timestamp
-   * (rebuilt from the history plugin).
+   * Pages of records. With `at`, one page holding the list as it was at that timestamp: from the
+   * server's snapshot endpoint (history plugin), else rebuilt from the history (see `snapshot`).
    */
   listRecords(options: ListRecordsOptions = {}): Observable<Page<RecordOf<C>>> {
     return defer(() => {
@@ -135,9 +142,13 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
     return defer(() => getListTotal(this.scope, this.recordPath(), options));
   }
 
-  /** The timestamp of the records list (quotes stripped); use it as `since`. */
+  /**
+   * The timestamp of the records list: its ETag as the server sends it, quotes included
+   * (`"1548699177099"`), as kinto-http.js resolves it. `since`, `at` and `watchRecords({since})`
+   * accept it as is; `Number(JSON.parse(etag))` gives the number. `null` when the server sends none.
+   */
   getRecordsTimestamp(options?: ResourceOptions): Observable<string | null> {
-    return defer(() => getListTimestamp(this.scope, this.recordPath(), options));
+    return defer(() => getListETag(this.scope, this.recordPath(), options));
   }
 
   /**

@@ -146,8 +146,9 @@ export function pages<T>(
           ? defer(() => {
               throw new InvalidArgumentError("There is no next page.");
             })
-          : // The next page keeps the headers of the first (bucket, collection and call levels).
-            defer(() => fetchPage({ ...nextPageRequest(executor.remote, nextUrl), headers: first.headers })),
+          : // The next page keeps the method (a paginated DELETE deletes the next chunk) and the
+            // headers of the first (bucket, collection and call levels).
+            defer(() => fetchPage({ ...nextPageRequest(executor.remote, nextUrl), method: first.method, headers: first.headers })),
     };
   };
 
@@ -159,6 +160,7 @@ export function pages<T>(
       fetched++;
       inner = current.subscribe({
         next: (page) => {
+          pagesLeft.set(page, max - fetched);
           subscriber.next(page);
           if (subscriber.closed) return;
           if (page.hasNextPage && fetched < max) {
@@ -186,17 +188,24 @@ export function allRecords<T>(): OperatorFunction<Page<T>, T[]> {
   return (source) => source.pipe(records<T>(), toArray());
 }
 
+/** How many more pages the `pages` option of the stream that emitted a page allows (see toAsyncIterable). */
+const pagesLeft = new WeakMap<Page<unknown>, number>();
+
 /**
  * Pulls pages one at a time for `for await`: the next page is requested only when the loop asks
- * for it, and leaving the loop sends nothing more.
+ * for it, and leaving the loop sends nothing more. It yields as many pages as the stream's `pages`
+ * option allows (default 1, as the Observable emits; `pages: Infinity` for the whole list).
  * @example
- * for await (const page of toAsyncIterable(collection.listRecords({ limit: 100 }))) { ... }
+ * for await (const page of toAsyncIterable(collection.listRecords({ limit: 100, pages: Infinity }))) { ... }
  */
 export async function* toAsyncIterable<T>(firstPage: Observable<Page<T>>): AsyncGenerator<Page<T>, void, undefined> {
   let page: Page<T> = await firstValueFrom(firstPage);
+  // A page not emitted by `pages()` (a stand-in's) follows `next()` to the end, as before.
+  let left = pagesLeft.get(page) ?? Infinity;
   for (;;) {
     yield page;
-    if (!page.hasNextPage) return;
+    if (!page.hasNextPage || left <= 0) return;
     page = await firstValueFrom(page.next());
+    left--;
   }
 }
