@@ -26,6 +26,7 @@ export { TransactionAbortedError, type Outcome } from "./streams/outcomes";
 export type { WatchOptions, Change } from "./streams/feed";
 export { type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
 export { parseDataURL, type AttachmentOptions, type AttachmentMetadata } from "./resources/attachments";
+export { AttachmentIntegrityError, type AttachmentRecord, type DownloadOptions } from "./resources/attachment-download";
 export { IncompleteHistoryError } from "./streams/snapshot";
 
 import { KintoClient } from "./resources/client";

@@ -10,6 +10,7 @@ import { NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
 import { isIdempotent, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
 import { defaultFetch, send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
+import { downloadChunks } from "../http/download";
 import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
 import type { ListOptions, Page } from "../streams/pages";
 import { Bucket } from "./bucket";
@@ -194,6 +195,15 @@ export class KintoClient implements Executor {
   /** The policy's own `acquire` (if any), then the shared budget (if any). */
   private readonly acquire = (error: unknown): boolean =>
     (this.retryPolicy.acquire?.(error) ?? true) && (this.retryBudget?.acquire(error) ?? true);
+
+  /**
+   * The chunks of `url` (an attachment's location), fetched with the client's fetch but none of
+   * its headers: the file server may be another origin. @internal
+   */
+  readonly download = (url: string, timeout?: number | null): Observable<Uint8Array> => {
+    if (typeof url !== "string" || !/^https?:\/\//i.test(url)) throw new InvalidArgumentError("Only http(s) URLs are downloaded.");
+    return downloadChunks(this.transport.fetch, url, timeout === undefined ? this.options.timeout : timeout);
+  };
 
   /** The scope of client-level operations. */
   private get scope(): Scope {

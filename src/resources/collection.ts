@@ -31,6 +31,7 @@ import type { CollectionOptions, ResourceOptions } from "./options";
 import { paths, segment } from "./paths";
 import { Resource } from "./resource";
 import { addAttachment, removeAttachment, type AttachmentOptions } from "./attachments";
+import { downloadAttachment, streamAttachment, type AttachmentRecord, type DownloadOptions } from "./attachment-download";
 
 /** The record type of a collection: the codec's type with `id` and `last_modified`, or {@link KintoObject}. */
 export type RecordOf<C extends t.Mixed | undefined> = C extends t.Mixed ? t.TypeOf<C> & KintoObjectMeta : KintoObject;
@@ -180,6 +181,23 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    */
   addAttachment(dataURL: string, record: Record<string, unknown> = {}, options: AttachmentOptions = {}): Observable<Envelope<RecordOf<C>>> {
     return defer(() => addAttachment<RecordOf<C>>(this, dataURL, record, options));
+  }
+
+  /**
+   * The attachment of a record (its id, or the record with its `attachment` metadata), downloaded
+   * from its `location` without the client's headers, and emitted once as bytes only after its size
+   * and sha256 matched the metadata (else `AttachmentIntegrityError`).
+   */
+  downloadAttachment(record: AttachmentRecord, options?: DownloadOptions): Observable<Uint8Array> {
+    return downloadAttachment(this, record, options);
+  }
+
+  /**
+   * The attachment of a record as chunks, as they arrive: checked like `downloadAttachment`, but a
+   * mismatch errors the Observable at the end instead of completing it (write to a temporary file).
+   */
+  streamAttachment(record: AttachmentRecord, options?: DownloadOptions): Observable<Uint8Array> {
+    return streamAttachment(this, record, options);
   }
 
   /** Removes the attachment of a record. */

@@ -31,6 +31,11 @@ export interface Executor {
   fetchServerSettings(): Observable<ServerSettings>;
   /** The server's capabilities, fetched once per client (optional: a stand-in may have none). */
   fetchServerCapabilities?(): Observable<ServerCapabilities>;
+  /**
+   * The chunks of a file outside the API (an attachment's location), sent without the client's
+   * headers (optional: a stand-in may have none).
+   */
+  download?(url: string, timeout?: number | null): Observable<Uint8Array>;
   /** The client's notices (Backoff...). */
   readonly notices: Notices;
   /** The remote root (with version), used to resolve `Next-Page` URLs. */

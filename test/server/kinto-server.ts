@@ -59,6 +59,11 @@ export interface KintoServerOptions {
   readonly backend?: KintoBackend;
   /** gunicorn workers on `postgresql` (default `KINTO_PG_WORKERS`, else 2). */
   readonly workers?: number;
+  /**
+   * Where kinto_attachment writes files and the URL it gives them (default: a temporary folder and
+   * `/attachments` on the server's port, where nothing serves them), for tests that serve the files.
+   */
+  readonly attachments?: { readonly path: string; readonly url: string };
 }
 
 // KINTO_RX_ROOT is set by scripts/run-ts.mjs, whose bundles do not live in test/server.
@@ -85,8 +90,8 @@ export async function serverFiles(options: KintoServerOptions): Promise<ServerFi
   const vars: Record<string, string> = {
     http_port: String(port),
     paginate_by: String(options.paginateBy ?? 10),
-    attachment_path: join(dir, "attachments"),
-    attachment_url: `http://127.0.0.1:${port}/attachments`,
+    attachment_path: options.attachments?.path ?? join(dir, "attachments"),
+    attachment_url: options.attachments?.url ?? `http://127.0.0.1:${port}/attachments`,
   };
   const ini = readFileSync(join(ROOT, "test/kinto.ini"), "utf8")
     .replace("[app:main]\n", `[app:main]\n${extra}\n`)
