@@ -10,6 +10,7 @@ export type { ReadOptions, WriteOptions, DeleteOptions } from "./resources/opera
 export type { RawRequest, RawRequestOptions, RawResponse } from "./resources/raw";
 export type { CreateAccountOptions } from "./resources/accounts";
 export { MissingCapabilityError } from "./resources/capabilities";
+export type { Changeset, ChangesetOptions } from "./resources/changeset";
 export type { ResourceOptions, CollectionOptions } from "./resources/options";
 export * from "./resources/codecs";
 export * from "./http/errors";

@@ -134,6 +134,16 @@ export class Bucket extends Resource {
   }
 
   /**
+   * Deletes entries of the bucket's history (history plugin): those matching `filters`
+   * (`resource_name`, `collection_id`, `record_id`, `action`, `max_last_modified`...; without
+   * filters, all of them). One `Page` of tombstones per chunk the server deleted; unlike
+   * `deleteRecords`, `pages` defaults to `Infinity`: every matching entry is purged.
+   */
+  purgeHistory(options: ListOptions = {}): Observable<Page<Tombstone>> {
+    return defer(() => deleteList(this.scope, paths.history(this.name), { ...options, pages: options.pages ?? Infinity }));
+  }
+
+  /**
    * Sends the operations queued by `fn` in `/batch` requests (chunked by the server's
    * `batch_max_requests`), with this bucket as the default bucket.
    */

@@ -8,7 +8,8 @@ import { batch, type BatchOptions, type BatchResult, type Batcher } from "../str
 import { watch, type WatchOptions, type Change } from "../streams/feed";
 import { snapshot } from "../streams/snapshot";
 import { upload, type UploadOptions, type UploadEvent, type UploadSource } from "../streams/upload";
-import type { ListOptions, Page } from "../streams/pages";
+import { unquote, type ListOptions, type Page } from "../streams/pages";
+import { getChangeset, type Changeset, type ChangesetOptions } from "./changeset";
 import type { Bucket } from "./bucket";
 import { idOf } from "./bucket";
 import { KintoObject, KintoObjectMeta, type Envelope, type Tombstone } from "./codecs";
@@ -43,6 +44,11 @@ export interface ListRecordsOptions extends ListOptions {
    * number, or the ETag of `getRecordsTimestamp()` as it is.
    */
   readonly at?: number | string;
+  /**
+   * The timestamp the caller expects (`_expected`): a cache-busting parameter that Kinto ignores
+   * and CDNs key their cache on (Remote Settings), so that a known-newer list is not served stale.
+   */
+  readonly expected?: number | string;
 }
 
 /** A Kinto collection. Creating this object sends nothing. */
@@ -132,9 +138,10 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    */
   listRecords(options: ListRecordsOptions = {}): Observable<Page<RecordOf<C>>> {
     return defer(() => {
-      const { at, ...rest } = options;
+      const { at, expected, ...rest } = options;
       if (at !== undefined) return snapshot<RecordOf<C>>(this, at, rest);
-      return listObjects(this.scope, this.recordPath(), this.recordCodec, rest);
+      const list = expected === undefined ? rest : { ...rest, filters: { ...rest.filters, _expected: unquote(String(expected)) } };
+      return listObjects(this.scope, this.recordPath(), this.recordCodec, list);
     });
   }
 
@@ -150,6 +157,14 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    */
   getRecordsTimestamp(options?: ResourceOptions): Observable<string | null> {
     return defer(() => getListETag(this.scope, this.recordPath(), options));
+  }
+
+  /**
+   * The collection's metadata, changes and timestamp in one request: the `/changeset` endpoint of
+   * Remote Settings servers (`changes` capability). Elsewhere a `MissingCapabilityError`, nothing sent.
+   */
+  getChangeset(options?: ChangesetOptions): Observable<Changeset<RecordOf<C>>> {
+    return defer(() => getChangeset(this, options));
   }
 
   /**
