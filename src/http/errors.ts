@@ -38,7 +38,30 @@ export interface KintoErrorBody {
   readonly info?: string;
 }
 
-/** The server answered with an HTTP error status (4xx or 5xx). */
+/** Reason phrases of the statuses a Kinto server or its proxies answer, for messages without a server body. */
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  409: "Conflict",
+  410: "Gone",
+  412: "Precondition Failed",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+/**
+ * The server answered with an HTTP error status (4xx or 5xx). Its message starts as kinto-http.js's
+ * does, `HTTP 412 Precondition Failed`, then names the request and the server's message.
+ */
 export class KintoHttpError extends KintoError {
   /** HTTP status code. */
   readonly status: number;
@@ -64,8 +87,9 @@ export class KintoHttpError extends KintoError {
    * @param retryAfterMs Retry-After in ms, if any
    */
   constructor(status: number, request: RequestSummary, body: KintoErrorBody = {}, retryAfterMs?: number) {
-    const what = body.message ? `: ${body.message}` : body.error ? `: ${body.error}` : "";
-    super(`HTTP ${status} on ${request.method} ${request.path}${what}`);
+    const text = body.error ?? STATUS_TEXT[status];
+    const what = body.message ? `: ${body.message}` : "";
+    super(`HTTP ${status}${text ? ` ${text}` : ""} on ${request.method} ${request.path}${what}`);
     this.status = status;
     this.request = request;
     this.errno = body.errno;

@@ -144,7 +144,8 @@ export function pages<T>(
       next: () =>
         nextUrl === null
           ? defer(() => {
-              throw new InvalidArgumentError("There is no next page.");
+              // kinto-http.js's words too: ported code matches /Pagination exhausted./.
+              throw new InvalidArgumentError("There is no next page (Pagination exhausted.).");
             })
           : // The next page keeps the method (a paginated DELETE deletes the next chunk) and the
             // headers of the first (bucket, collection and call levels).

@@ -102,3 +102,22 @@ describe("toAsyncIterable honours pages", () => {
     expect(counter.count("GET") - start).toBe(1 + 2 + 5);
   });
 });
+
+describe("error messages carry the words kinto-http.js users match", () => {
+  it("an HTTP error starts with the status and its text, then names the request and the server's message", async () => {
+    const coll = await filled(1);
+    const error = await firstValueFrom(coll.createRecord({ id: "r00", n: 1 }, { safe: true })).catch((e) => e);
+    expect(error.message).toMatch(/412 Precondition Failed/);
+    expect(error.message).toBe(`HTTP 412 Precondition Failed on PUT /buckets/${BUCKET}/collections/${coll.name}/records/r00: Resource was modified meanwhile`);
+  });
+
+  it("asking for the page after the last says Pagination exhausted.", async () => {
+    const coll = await filled(2);
+    const page = await firstValueFrom(coll.listRecords());
+    expect(page.hasNextPage).toBe(false);
+    await expect(firstValueFrom(page.next())).rejects.toThrow(/Pagination exhausted\./);
+    const etag = await firstValueFrom(coll.getRecordsTimestamp());
+    const snapshot = await firstValueFrom(coll.listRecords({ at: etag! }));
+    await expect(firstValueFrom(snapshot.next())).rejects.toThrow(/Pagination exhausted\./);
+  });
+});
