@@ -42,7 +42,14 @@ export class AttachmentIntegrityError extends KintoError {
 }
 
 /** The record whose attachment to download: its id (read first), or the record itself. */
-export type AttachmentRecord = string | { readonly id: string; readonly attachment?: unknown };
+export type AttachmentRecord =
+  | string
+  | {
+      /** The record id. */
+      readonly id: string;
+      /** Its kinto-attachment metadata (`location`, `size`, `hash`...). */
+      readonly attachment?: unknown;
+    };
 
 /** Where to download from and what to expect. */
 interface Target {
