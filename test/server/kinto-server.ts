@@ -64,6 +64,12 @@ export interface KintoServerOptions {
    * `/attachments` on the server's port, where nothing serves them), for tests that serve the files.
    */
   readonly attachments?: { readonly path: string; readonly url: string };
+  /**
+   * Environment variables of the server process, over this process's (Kinto reads settings from
+   * them, e.g. `KINTO_INCLUDES` to replace test/kinto.ini's includes). Set here, not in a test's
+   * `process.env`, which jest does not pass on to child processes.
+   */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 // KINTO_RX_ROOT is set by scripts/run-ts.mjs, whose bundles do not live in test/server.
@@ -106,7 +112,7 @@ export async function startKinto(options: KintoServerOptions = {}): Promise<Kint
   const { dir, port } = files;
   const iniPath = join(dir, "kinto.ini");
   writeFileSync(iniPath, files.ini);
-  const child = spawn(join(VENV, "bin/pserve"), [iniPath], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(join(VENV, "bin/pserve"), [iniPath], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...options.env } });
   let log = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4000);
