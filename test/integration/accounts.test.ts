@@ -34,6 +34,7 @@ describe("accounts", () => {
     const error = await firstValueFrom(own.createAccount(name, "other-passw0rd", { safe: true })).catch((e) => e);
     expect(error).toBeInstanceOf(KintoHttpError);
     expect((error as KintoHttpError).status).toBe(412);
+    expect(`${error.message} ${JSON.stringify(error)} ${error.stack}`).not.toContain("other-passw0rd");
     expect(await whoIs(kintoUrl(), basic(name, "bob-passw0rd"))).toBe(`account:${name}`);
   });
 

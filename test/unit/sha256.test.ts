@@ -28,3 +28,11 @@ describe("Sha256", () => {
     );
   });
 });
+
+describe("Sha256's constants", () => {
+  it("are FIPS 180-4's, derived from the primes at load time", () => {
+    // The first and last round constants and initial words, as printed in FIPS 180-4.
+    const hash = new Sha256() as unknown as { state: Int32Array };
+    expect([...hash.state].map((w) => (w >>> 0).toString(16))).toEqual(["6a09e667", "bb67ae85", "3c6ef372", "a54ff53a", "510e527f", "9b05688c", "1f83d9ab", "5be0cd19"]);
+  });
+});
