@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     // 2. Stream them back, one page at a time (memory holds one page).
     let pages = 0;
     let count = 0;
-    for await (const page of toAsyncIterable(tasks.listRecords({ sort: "n" }))) {
+    for await (const page of toAsyncIterable(tasks.listRecords({ sort: "n", pages: Infinity }))) {
       pages++;
       count += page.data.length;
     }

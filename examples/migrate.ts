@@ -20,7 +20,7 @@ function reshape(record: KintoObject): Record<string, unknown> {
 
 /** Every record of `source`, reshaped, page after page (100 records per request). */
 async function* reshaped(source: Collection, onPage: (count: number) => void): AsyncGenerator<Record<string, unknown>> {
-  for await (const page of toAsyncIterable(source.listRecords({ limit: 100, sort: "id" }))) {
+  for await (const page of toAsyncIterable(source.listRecords({ limit: 100, sort: "id", pages: Infinity }))) {
     onPage(page.data.length);
     for (const record of page.data) yield reshape(record);
   }

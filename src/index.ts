@@ -7,6 +7,9 @@ export { Bucket, type CreateOptions, type PermissionsOptions } from "./resources
 export { Resource } from "./resources/resource";
 export { Collection, type RecordOf, type ListRecordsOptions } from "./resources/collection";
 export type { ReadOptions, WriteOptions, DeleteOptions } from "./resources/operations";
+export type { RawRequest, RawRequestOptions, RawResponse } from "./resources/raw";
+export type { CreateAccountOptions } from "./resources/accounts";
+export type { Changeset, ChangesetOptions } from "./resources/changeset";
 export type { ResourceOptions, CollectionOptions } from "./resources/options";
 export * from "./resources/codecs";
 export * from "./http/errors";
@@ -24,6 +27,7 @@ export { TransactionAbortedError, type Outcome } from "./streams/outcomes";
 export type { WatchOptions, Change } from "./streams/feed";
 export { UploadStoppedError, type UploadStopReason, type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
 export { parseDataURL, type AttachmentOptions, type AttachmentMetadata } from "./resources/attachments";
+export { AttachmentIntegrityError, type AttachmentRecord, type DownloadOptions } from "./resources/attachment-download";
 export { IncompleteHistoryError } from "./streams/snapshot";
 
 import { KintoClient } from "./resources/client";

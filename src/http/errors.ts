@@ -48,7 +48,30 @@ function bounded(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
-/** The server answered with an HTTP error status (4xx or 5xx). */
+/** Reason phrases of the statuses a Kinto server or its proxies answer, for messages without a server body. */
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  409: "Conflict",
+  410: "Gone",
+  412: "Precondition Failed",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+/**
+ * The server answered with an HTTP error status (4xx or 5xx). Its message starts as kinto-http.js's
+ * does, `HTTP 412 Precondition Failed`, then names the request and the server's message.
+ */
 export class KintoHttpError extends KintoError {
   /** HTTP status code. */
   readonly status: number;
@@ -74,8 +97,9 @@ export class KintoHttpError extends KintoError {
    * @param retryAfterMs Retry-After in ms, if any
    */
   constructor(status: number, request: RequestSummary, body: KintoErrorBody = {}, retryAfterMs?: number) {
-    const said = body.message || body.error;
-    super(`HTTP ${status} on ${request.method} ${request.path}${said ? `: ${bounded(said, MAX_MESSAGE)}` : ""}`);
+    const text = body.error ?? STATUS_TEXT[status];
+    const what = body.message ? `: ${bounded(body.message, MAX_MESSAGE)}` : "";
+    super(`HTTP ${status}${text ? ` ${bounded(text, 100)}` : ""} on ${request.method} ${request.path}${what}`);
     this.status = status;
     this.request = request;
     this.errno = body.errno;
@@ -245,17 +269,25 @@ export type Capability = "attachments" | "history" | "accounts" | "permissions_e
 
 /**
  * The call needs a server capability (a plugin) that the server does not list in its
- * `capabilities`: the server answered 404 and its root endpoint confirms the plugin is missing.
+ * `capabilities`: either checked before sending (nothing was sent), or after the server answered
+ * 404 and its root endpoint confirmed the plugin is missing (`cause` is that 404).
  */
 export class MissingCapabilityError extends KintoError {
-  /** The missing capability, e.g. `attachments`. */
-  readonly capability: Capability;
-  /** The server's 404. */
-  readonly cause: KintoHttpError;
-  /** @param capability what is missing @param cause the server's answer */
-  constructor(capability: Capability, cause: KintoHttpError) {
-    super(`The server lacks the "${capability}" capability needed by ${cause.request.method} ${cause.request.path} (it answered ${cause.status})`);
+  /** The missing capability, e.g. `attachments`, `accounts`. */
+  readonly capability: Capability | (string & {});
+  /** The server's 404, when the call was sent. */
+  readonly cause?: KintoHttpError;
+  /**
+   * @param capability what is missing
+   * @param cause the server's answer, or the name of the operation that was not sent
+   */
+  constructor(capability: Capability | (string & {}), cause: KintoHttpError | string) {
+    super(
+      typeof cause === "string"
+        ? `${cause} needs the server's "${capability}" capability, which it does not announce (is the plugin enabled?).`
+        : `The server lacks the "${capability}" capability needed by ${cause.request.method} ${cause.request.path} (it answered ${cause.status})`,
+    );
     this.capability = capability;
-    this.cause = cause;
+    if (typeof cause !== "string") this.cause = cause;
   }
 }

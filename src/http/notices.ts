@@ -114,8 +114,10 @@ export class Notices {
 
     const alert = parseAlert(headers.get("Alert"));
     if (alert) {
+      const observed = this.deprecated$.observed;
       this.deprecated$.next(alert);
-      this.events?.emit("deprecated", alert);
+      const heard = this.events?.emit("deprecated", alert) === true;
+      if (!observed && !heard) this.warnOnce(alert);
     }
 
     const retryAfter = headers.get("Retry-After");
@@ -125,6 +127,19 @@ export class Notices {
       this.retryAfter$.next(at);
       this.events?.emit("retry-after", at);
     }
+  }
+
+  private warned = false;
+
+  /**
+   * As kinto-http.js, an end-of-life Alert is written to the console (`console.warn(message, url)`),
+   * but only when nobody listens (no `deprecated$` subscriber, no `deprecated` listener: an app that
+   * listens decides what to show) and once per client, not on every response.
+   */
+  private warnOnce(alert: DeprecationAlert): void {
+    if (this.warned) return;
+    this.warned = true;
+    globalThis.console?.warn?.(alert.message, alert.url);
   }
 
   /** Milliseconds left before the Backoff release time (0 when none is in force). */

@@ -12,7 +12,7 @@ import {
   createObject,
   deleteList,
   deleteObject,
-  getListTimestamp,
+  getListETag,
   getObject,
   listObjects,
   requireObject,
@@ -76,9 +76,9 @@ export class Bucket extends Resource {
     return defer(() => listObjects(this.scope, paths.collection(this.name), KintoObject, options));
   }
 
-  /** The timestamp of the collections list (quotes stripped). */
+  /** The timestamp of the collections list: its ETag, quotes included, as kinto-http.js (see `getRecordsTimestamp`). */
   getCollectionsTimestamp(options?: ResourceOptions): Observable<string | null> {
-    return defer(() => getListTimestamp(this.scope, paths.collection(this.name), options));
+    return defer(() => getListETag(this.scope, paths.collection(this.name), options));
   }
 
   /** Deletes a collection and its records. */
@@ -86,8 +86,8 @@ export class Bucket extends Resource {
     return defer(() => deleteObject(this.scope, paths.collection(this.name, idOf(collection)), options));
   }
 
-  /** Deletes the collections matching `filters` (all without filters); emits the tombstones. */
-  deleteCollections(options?: ListOptions): Observable<Tombstone[]> {
+  /** Deletes the collections matching `filters`: a `Page` of tombstones per chunk, as `deleteRecords`. */
+  deleteCollections(options?: ListOptions): Observable<Page<Tombstone>> {
     return defer(() => deleteList(this.scope, paths.collection(this.name), options));
   }
 
@@ -104,9 +104,9 @@ export class Bucket extends Resource {
     return defer(() => listObjects(this.scope, paths.group(this.name), Group, options));
   }
 
-  /** The timestamp of the groups list (quotes stripped). */
+  /** The timestamp of the groups list: its ETag, quotes included, as kinto-http.js (see `getRecordsTimestamp`). */
   getGroupsTimestamp(options?: ResourceOptions): Observable<string | null> {
-    return defer(() => getListTimestamp(this.scope, paths.group(this.name), options));
+    return defer(() => getListETag(this.scope, paths.group(this.name), options));
   }
 
   /** One group, as `{data, permissions}`. */
@@ -131,6 +131,16 @@ export class Bucket extends Resource {
   /** Pages of the bucket's history (history plugin), newest first by default. */
   listHistory(options?: ListOptions): Observable<Page<HistoryEntry>> {
     return defer(() => listObjects(this.scope, paths.history(this.name), HistoryEntry, options, "history"));
+  }
+
+  /**
+   * Deletes entries of the bucket's history (history plugin): those matching `filters`
+   * (`resource_name`, `collection_id`, `record_id`, `action`, `max_last_modified`...; without
+   * filters, all of them). One `Page` of tombstones per chunk the server deleted; unlike
+   * `deleteRecords`, `pages` defaults to `Infinity`: every matching entry is purged.
+   */
+  purgeHistory(options: ListOptions = {}): Observable<Page<Tombstone>> {
+    return defer(() => deleteList(this.scope, paths.history(this.name), { ...options, pages: options.pages ?? Infinity }));
   }
 
   /**

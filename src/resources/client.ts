@@ -10,10 +10,11 @@ import { DEFAULT_MAX_BACKOFF, NoticeEmitter, Notices, type EventEmitterLike } fr
 import { isIdempotent, safeUrlText, type KintoRequest } from "../http/request";
 import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
 import { defaultFetch, send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
+import { downloadChunks } from "../http/download";
 import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
 import type { ListOptions, Page } from "../streams/pages";
 import { Bucket } from "./bucket";
-import { KintoObject, PermissionEntry, ServerInfo, type Envelope, type Permissions, type ServerCapabilities, type ServerSettings, type ServerUser, type Tombstone } from "./codecs";
+import { KintoObject, PermissionEntry, ServerInfo, type Account, type Envelope, type OpenIDProvider, type Permissions, type ServerCapabilities, type ServerSettings, type ServerUser, type Tombstone } from "./codecs";
 import type { ExecuteFlags, Executor } from "./context";
 import {
   createObject,
@@ -22,11 +23,15 @@ import {
   fetchJson,
   listObjects,
   type DeleteOptions,
+  type ReadOptions,
   type Scope,
   type WriteOptions,
 } from "./operations";
 import type { Resolved, ResourceOptions } from "./options";
 import { paths } from "./paths";
+import { rawRequest, type RawRequest, type RawRequestOptions, type RawResponse } from "./raw";
+import * as accounts from "./accounts";
+import type * as t from "io-ts";
 
 /** Options of {@link KintoClient}, as kinto-http.js documents them, plus transport extras. */
 export interface KintoClientOptions {
@@ -241,6 +246,15 @@ export class KintoClient implements Executor {
   private readonly acquire = (error: unknown): boolean =>
     (this.retryPolicy.acquire?.(error) ?? true) && (this.retryBudget?.acquire(error) ?? true);
 
+  /**
+   * The chunks of `url` (an attachment's location), fetched with the client's fetch but none of
+   * its headers: the file server may be another origin. @internal
+   */
+  readonly download = (url: string, timeout?: number | null): Observable<Uint8Array> => {
+    if (typeof url !== "string" || !/^https?:\/\//i.test(url)) throw new InvalidArgumentError("Only http(s) URLs are downloaded.");
+    return downloadChunks(this.transport.fetch, url, timeout === undefined ? this.options.timeout : timeout);
+  };
+
   /** The scope of client-level operations. */
   private get scope(): Scope {
     return { executor: this, levels: [this.options] };
@@ -298,8 +312,8 @@ export class KintoClient implements Executor {
     return defer(() => deleteObject(this.scope, paths.bucket(typeof bucket === "string" ? bucket : bucket?.id), options));
   }
 
-  /** Deletes the buckets matching `filters` (all of them without filters); emits the tombstones. */
-  deleteBuckets(options: ListOptions = {}): Observable<Tombstone[]> {
+  /** Deletes the buckets matching `filters`: a `Page` of tombstones per chunk, as `Collection.deleteRecords`. */
+  deleteBuckets(options: ListOptions = {}): Observable<Page<Tombstone>> {
     return defer(() => deleteList(this.scope, paths.bucket(), options));
   }
 
@@ -309,6 +323,68 @@ export class KintoClient implements Executor {
    */
   batch<R = BatchResult>(fn: (batch: Batcher) => void, options: BatchOptions = {}): Observable<R> {
     return batch<R>(this, [this.options], fn, options);
+  }
+
+  /**
+   * Sends a request to any endpoint below the version root (`__flush__`, a plugin's view...),
+   * through the same chain as every other call: the client's headers, `retry`, `timeout`,
+   * notices, and errors without credentials. Emits `{status, headers, json}` once; with `codec`,
+   * `json` is validated by it.
+   * @example
+   * client.request({ method: "POST", path: "/__flush__" }).subscribe(({ status }) => console.log(status)); // 202
+   */
+  request<C extends t.Mixed | undefined = undefined>(
+    request: RawRequest,
+    options: RawRequestOptions<C> = {},
+  ): Observable<RawResponse<C extends t.Mixed ? t.TypeOf<C> : unknown>> {
+    return defer(() => rawRequest<C extends t.Mixed ? t.TypeOf<C> : unknown>(this.scope, request, options));
+  }
+
+  /**
+   * Creates an account (accounts plugin): `PUT /accounts/{username}`. With `safe`, fails with 412
+   * if it exists. Log in with it afterwards as `Basic username:password`.
+   */
+  createAccount(username: string, password: string, options?: accounts.CreateAccountOptions): Observable<Envelope<Account>> {
+    return accounts.createAccount(this.scope, username, password, options);
+  }
+
+  /** One account (its password hash, never the password). */
+  getAccount(username: string, options?: ReadOptions): Observable<Envelope<Account>> {
+    return accounts.getAccount(this.scope, username, options);
+  }
+
+  /**
+   * Changes an account's password (PATCH: other fields stay). When it is the client's own account,
+   * call `setHeaders` with the new credentials afterwards: the old ones no longer authenticate.
+   */
+  updateAccountPassword(username: string, password: string, options?: Omit<WriteOptions, "patch">): Observable<Envelope<Account>> {
+    return accounts.updateAccountPassword(this.scope, username, password, options);
+  }
+
+  /** Deletes an account. */
+  deleteAccount(username: string, options?: DeleteOptions): Observable<Envelope<Tombstone>> {
+    return accounts.deleteAccount(this.scope, username, options);
+  }
+
+  /** Pages of accounts: all of them for an administrator (`account_write_principals`), else one's own. */
+  listAccounts(options?: ListOptions): Observable<Page<Account>> {
+    return accounts.listAccounts(this.scope, options);
+  }
+
+  /** The server's OpenID Connect providers (`openid` capability); none without it. */
+  fetchOpenIDProviders(): Observable<OpenIDProvider[]> {
+    return accounts.openIDProviders(this.scope);
+  }
+
+  /**
+   * The login URL of an OpenID provider for a browser app (sync, no request): the server sends
+   * the user to the provider, then back to `callback` with the tokens appended.
+   * @param provider one of {@link fetchOpenIDProviders}
+   * @param callback the app's URL the tokens are appended to (trusted by the server's settings)
+   * @param scope OpenID scopes (default `openid email`)
+   */
+  openIDLoginURL(provider: OpenIDProvider, callback: string, scope?: string): string {
+    return accounts.openIDLoginURL(this.remote, provider, callback, scope);
   }
 
   /** Pages of the permissions endpoint (what the authenticated user may do). */

@@ -334,3 +334,46 @@ export const ErrorBody = t.intersection(
 );
 /** Kinto's JSON error body. */
 export type ErrorBody = t.TypeOf<typeof ErrorBody>;
+
+/** An account of the accounts plugin (`/accounts/{id}`); `password` is the server's hash of it. */
+export const Account = t.intersection(
+  [
+    KintoObjectMeta,
+    t.partial({
+      /** The stored password hash (never the password itself). */
+      password: t.string,
+    }),
+    t.UnknownRecord,
+  ],
+  "Account",
+);
+/** An account of the accounts plugin. */
+export type Account = t.TypeOf<typeof Account>;
+
+/** An OpenID Connect provider, as the `openid` capability lists it. */
+export const OpenIDProvider = t.intersection(
+  [
+    t.type({
+      /** The provider's name in the server's settings (`multiauth.policy.<name>`). */
+      name: t.string,
+      /** The identity provider's issuer URL. */
+      issuer: t.string,
+      /** The login endpoint below the version root (`/openid/<name>/login`). */
+      auth_path: t.string,
+    }),
+    t.partial({
+      /** The client id registered at the provider. */
+      client_id: t.string,
+      /** The audience, if the provider needs one. */
+      audience: t.string,
+      /** The `Authorization` scheme of its tokens (`Bearer`). */
+      header_type: t.string,
+      /** The provider's userinfo endpoint. */
+      userinfo_endpoint: t.string,
+    }),
+    t.UnknownRecord,
+  ],
+  "OpenIDProvider",
+);
+/** An OpenID Connect provider of the server. */
+export type OpenIDProvider = t.TypeOf<typeof OpenIDProvider>;

@@ -8,7 +8,8 @@ import { batch, type BatchOptions, type BatchResult, type Batcher } from "../str
 import { watch, type WatchOptions, type Change } from "../streams/feed";
 import { snapshot } from "../streams/snapshot";
 import { upload, type UploadOptions, type UploadEvent, type UploadSource } from "../streams/upload";
-import type { ListOptions, Page } from "../streams/pages";
+import { unquote, type ListOptions, type Page } from "../streams/pages";
+import { getChangeset, type Changeset, type ChangesetOptions } from "./changeset";
 import type { Bucket } from "./bucket";
 import { idOf } from "./bucket";
 import { KintoObject, KintoObjectMeta, type Envelope, type Tombstone } from "./codecs";
@@ -16,7 +17,7 @@ import {
   createObject,
   deleteList,
   deleteObject,
-  getListTimestamp,
+  getListETag,
   getListTotal,
   getObject,
   listObjects,
@@ -31,14 +32,23 @@ import type { CollectionOptions, ResourceOptions } from "./options";
 import { paths, segment } from "./paths";
 import { Resource } from "./resource";
 import { addAttachment, removeAttachment, type AttachmentOptions } from "./attachments";
+import { downloadAttachment, streamAttachment, type AttachmentRecord, type DownloadOptions } from "./attachment-download";
 
 /** The record type of a collection: the codec's type with `id` and `last_modified`, or {@link KintoObject}. */
 export type RecordOf<C extends t.Mixed | undefined> = C extends t.Mixed ? t.TypeOf<C> & KintoObjectMeta : KintoObject;
 
 /** Options of `listRecords`: the generic list options plus `at` (a snapshot from history). */
 export interface ListRecordsOptions extends ListOptions {
-  /** List the records as they were at this timestamp (history plugin; the full list, one page). */
-  readonly at?: number;
+  /**
+   * List the records as they were at this timestamp (history plugin; the full list, one page): a
+   * number, or the ETag of `getRecordsTimestamp()` as it is.
+   */
+  readonly at?: number | string;
+  /**
+   * The timestamp the caller expects (`_expected`): a cache-busting parameter that Kinto ignores
+   * and CDNs key their cache on (Remote Settings), so that a known-newer list is not served stale.
+   */
+  readonly expected?: number | string;
 }
 
 /** A Kinto collection. Creating this object sends nothing. */
@@ -113,20 +123,25 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
     });
   }
 
-  /** Deletes the records matching `filters` (all without filters); emits the tombstones. */
-  deleteRecords(options?: ListOptions): Observable<Tombstone[]> {
+  /**
+   * Deletes the records matching `filters`: one `Page` of tombstones per chunk the server deleted
+   * (at most `limit`, else its page size, per request), `pages` chunks (default 1, as kinto-http.js;
+   * `Infinity`: every matching record). `page.hasNextPage` says whether matching records remain.
+   */
+  deleteRecords(options?: ListOptions): Observable<Page<Tombstone>> {
     return defer(() => deleteList(this.scope, this.recordPath(), options));
   }
 
   /**
-   * Pages of records. With `at`, one page holding the list as it was at that timestamp
-   * (rebuilt from the history plugin).
+   * Pages of records. With `at`, one page holding the list as it was at that timestamp: from the
+   * server's snapshot endpoint (history plugin), else rebuilt from the history (see `snapshot`).
    */
   listRecords(options: ListRecordsOptions = {}): Observable<Page<RecordOf<C>>> {
     return defer(() => {
-      const { at, ...rest } = options;
+      const { at, expected, ...rest } = options;
       if (at !== undefined) return snapshot<RecordOf<C>>(this, at, rest);
-      return listObjects(this.scope, this.recordPath(), this.recordCodec, rest);
+      const list = expected === undefined ? rest : { ...rest, filters: { ...rest.filters, _expected: unquote(String(expected)) } };
+      return listObjects(this.scope, this.recordPath(), this.recordCodec, list);
     });
   }
 
@@ -135,9 +150,21 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
     return defer(() => getListTotal(this.scope, this.recordPath(), options));
   }
 
-  /** The timestamp of the records list (quotes stripped); use it as `since`. */
+  /**
+   * The timestamp of the records list: its ETag as the server sends it, quotes included
+   * (`"1548699177099"`), as kinto-http.js resolves it. `since`, `at` and `watchRecords({since})`
+   * accept it as is; `Number(JSON.parse(etag))` gives the number. `null` when the server sends none.
+   */
   getRecordsTimestamp(options?: ResourceOptions): Observable<string | null> {
-    return defer(() => getListTimestamp(this.scope, this.recordPath(), options));
+    return defer(() => getListETag(this.scope, this.recordPath(), options));
+  }
+
+  /**
+   * The collection's metadata, changes and timestamp in one request: the `/changeset` endpoint of
+   * Remote Settings servers (`changes` capability). Elsewhere a `MissingCapabilityError`, nothing sent.
+   */
+  getChangeset(options?: ChangesetOptions): Observable<Changeset<RecordOf<C>>> {
+    return defer(() => getChangeset(this, options));
   }
 
   /**
@@ -169,6 +196,23 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    */
   addAttachment(dataURL: string, record: Record<string, unknown> = {}, options: AttachmentOptions = {}): Observable<Envelope<RecordOf<C>>> {
     return defer(() => addAttachment<RecordOf<C>>(this, dataURL, record, options));
+  }
+
+  /**
+   * The attachment of a record (its id, or the record with its `attachment` metadata), downloaded
+   * from its `location` without the client's headers, and emitted once as bytes only after its size
+   * and sha256 matched the metadata (else `AttachmentIntegrityError`).
+   */
+  downloadAttachment(record: AttachmentRecord, options?: DownloadOptions): Observable<Uint8Array> {
+    return downloadAttachment(this, record, options);
+  }
+
+  /**
+   * The attachment of a record as chunks, as they arrive: checked like `downloadAttachment`, but a
+   * mismatch errors the Observable at the end instead of completing it (write to a temporary file).
+   */
+  streamAttachment(record: AttachmentRecord, options?: DownloadOptions): Observable<Uint8Array> {
+    return streamAttachment(this, record, options);
   }
 
   /** Removes the attachment of a record. */

@@ -8,7 +8,7 @@ import type { Notices } from "../http/notices";
 import type { KintoRequest } from "../http/request";
 import type { RetryPolicy } from "../http/retry";
 import type { KintoResponse } from "../http/transport";
-import type { ServerSettings } from "./codecs";
+import type { ServerCapabilities, ServerSettings } from "./codecs";
 import type { Resolved } from "./options";
 
 /** Per-execution switches that are not user options. */
@@ -35,6 +35,13 @@ export interface Executor {
   execute(request: KintoRequest, options: Resolved, flags?: ExecuteFlags): Observable<KintoResponse>;
   /** The server's settings, fetched once per client. */
   fetchServerSettings(): Observable<ServerSettings>;
+  /** The server's capabilities, fetched once per client (optional: a stand-in may have none). */
+  fetchServerCapabilities?(): Observable<ServerCapabilities>;
+  /**
+   * The chunks of a file outside the API (an attachment's location), sent without the client's
+   * headers (optional: a stand-in may have none).
+   */
+  download?(url: string, timeout?: number | null): Observable<Uint8Array>;
   /** The client's notices (Backoff...). */
   readonly notices: Notices;
   /** The remote root (with version), used to resolve `Next-Page` URLs. */

@@ -8,7 +8,7 @@ import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError, PayloadValidationError, type Capability } from "../http/errors";
 import type { KintoRequest, QueryValue } from "../http/request";
 import { etagTimestamp, listQuery, pages, totalFrom, type ListOptions, type Page } from "../streams/pages";
-import { envelope, KintoObject, list, Permissions, Tombstone, type Envelope } from "./codecs";
+import { envelope, KintoObject, Permissions, Tombstone, type Envelope } from "./codecs";
 import type { ExecuteFlags, Executor } from "./context";
 import { sameRecord } from "../streams/upload";
 import { cascadeLevels, safeHeaders, type Resolved, type ResourceOptions } from "./options";
@@ -167,12 +167,19 @@ function sameRecordExists(data: Record<string, unknown>): NonNullable<ExecuteFla
   };
 }
 
-/** DELETE of a list (with filters); emits the tombstones of the page(s) deleted. */
-export function deleteList(scope: Scope, path: string, options: ListOptions = {}): Observable<Tombstone[]> {
+/**
+ * DELETE of a list (with filters), one emission per chunk deleted, as a page of tombstones (what
+ * kinto-http.js resolves: `{data, last_modified, hasNextPage, next}`). Kinto deletes at most one
+ * page (`limit`, else its `paginate_by`) per request and announces the rest with `Next-Page`;
+ * `pages` says how many chunks to delete (default 1, `Infinity`: all), each after the previous.
+ */
+export function deleteList(scope: Scope, path: string, options: ListOptions = {}): Observable<Page<Tombstone>> {
   const query = listQuery(options);
   delete query._sort;
   if (options.sort) query._sort = options.sort;
-  return fetchJson(scope, { method: "DELETE", path, query }, options, list(Tombstone), path).pipe(map((r) => r.data));
+  const resolved = resolve(scope, options);
+  const request: KintoRequest = { method: "DELETE", path, query, headers: resolved.headers };
+  return pages(scope.executor, request, resolved, Tombstone, path, { max: options.pages ?? 1, maxRequests: options.maxRequests });
 }
 
 /** A stream of pages of `path`; `capability`: the server plugin the endpoint needs, if any. */
@@ -189,12 +196,15 @@ export function listObjects<A>(
   return pages(scope.executor, request, resolved, codec, path, { max: options.pages ?? 1, maxRequests: options.maxRequests, flags });
 }
 
-/** The list's timestamp (its ETag, strong or weak, quotes stripped; `null` when none), from a HEAD request. */
-export function getListTimestamp(scope: Scope, path: string, options: ResourceOptions = {}): Observable<string | null> {
+/** The list's ETag as the server sends it (`"1548699177099"`, quotes included), from a HEAD request. */
+export function getListETag(scope: Scope, path: string, options: ResourceOptions = {}): Observable<string | null> {
   const resolved = resolve(scope, options);
-  return scope.executor
-    .execute({ method: "HEAD", path, headers: resolved.headers }, resolved)
-    .pipe(map((response) => etagTimestamp(response.headers.get("ETag"))));
+  return scope.executor.execute({ method: "HEAD", path, headers: resolved.headers }, resolved).pipe(map((response) => response.headers.get("ETag")));
+}
+
+/** The list's timestamp (its ETag, strong or weak, quotes stripped; `null` when none), from a HEAD request: what internal callers compare and send. */
+export function getListTimestamp(scope: Scope, path: string, options: ResourceOptions = {}): Observable<string | null> {
+  return getListETag(scope, path, options).pipe(map((etag) => etagTimestamp(etag)));
 }
 
 /** The number of objects in a list, from a HEAD request's `Total-Records`. */

@@ -47,6 +47,10 @@ export const paths = {
   group: (bid: string, ...gid: Id) => `${paths.bucket(bid)}/groups${item(gid, "group")}`,
   /** Records of a collection, or one. */
   record: (bid: string, cid: string, ...rid: Id) => `${paths.collection(bid, cid)}/records${item(rid, "record")}`,
+  /** `/accounts` or `/accounts/{id}` (accounts plugin). */
+  account: (...id: Id) => `/accounts${item(id, "account")}`,
+  /** The snapshot of a collection at a timestamp (history plugin). */
+  snapshot: (bid: string, cid: string, at: number) => `${paths.bucket(bid)}/snapshot/collections/${segment(cid, "collection")}@${at}`,
   /** Attachment of a record (kinto-attachment). */
   attachment: (bid: string, cid: string, rid: string) => `${paths.record(bid, cid, rid)}/attachment`,
 };

@@ -42,7 +42,6 @@ import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError, PayloadValidationError, RetryAfterTooLongError, type PaginationLoopError } from "../http/errors";
 import type { KintoRequest } from "../http/request";
 import type { KintoResponse } from "../http/transport";
-import type { Notices } from "../http/notices";
 import { isTransient } from "../http/retry";
 import { Tombstone, type KintoObjectMeta } from "../resources/codecs";
 import type { Collection, RecordOf } from "../resources/collection";

@@ -229,9 +229,11 @@ export function pages<T>(
       hasNextPage: nextUrl !== null,
       next: () =>
         defer(() => {
-          if (nextUrl === null) throw new InvalidArgumentError("There is no next page.");
-          // The next page keeps the headers of the first (bucket, collection and call levels).
-          const request = { ...nextPageRequest(executor.remote, nextUrl), headers: first.headers };
+          // kinto-http.js's words too: ported code matches /Pagination exhausted./.
+          if (nextUrl === null) throw new InvalidArgumentError("There is no next page (Pagination exhausted.).");
+          // The next page keeps the method (a paginated DELETE deletes the next chunk) and the
+          // headers of the first (bucket, collection and call levels).
+          const request = { ...nextPageRequest(executor.remote, nextUrl), method: first.method, headers: first.headers };
           return fetchPage(request, guard.visit(request));
         }),
     };
@@ -252,6 +254,7 @@ export function pages<T>(
         fetched++;
         inner = current.subscribe({
           next: (page) => {
+            pagesLeft.set(page, max - fetched);
             subscriber.next(page);
             if (subscriber.closed) return;
             if (page.hasNextPage && fetched < max) {
@@ -281,18 +284,25 @@ export function allRecords<T>(): OperatorFunction<Page<T>, T[]> {
   return (source) => source.pipe(records<T>(), toArray());
 }
 
+/** How many more pages the `pages` option of the stream that emitted a page allows (see toAsyncIterable). */
+const pagesLeft = new WeakMap<Page<unknown>, number>();
+
 /**
  * Pulls pages one at a time for `for await`: the next page is requested only when the loop asks
- * for it, and leaving the loop sends nothing more.
+ * for it, and leaving the loop sends nothing more. It yields as many pages as the stream's `pages`
+ * option allows (default 1, as the Observable emits; `pages: Infinity` for the whole list).
  * @example
- * for await (const page of toAsyncIterable(collection.listRecords({ limit: 100 }))) { ... }
+ * for await (const page of toAsyncIterable(collection.listRecords({ limit: 100, pages: Infinity }))) { ... }
  */
 export async function* toAsyncIterable<T>(firstPage: Observable<Page<T>>): AsyncGenerator<Page<T>, void, undefined> {
   // page.next() carries the listing's PageGuard: a Next-Page loop ends this loop with a PaginationLoopError.
   let page: Page<T> = await firstValueFrom(firstPage);
+  // A page not emitted by `pages()` (a stand-in's) follows `next()` to the end, as before.
+  let left = pagesLeft.get(page) ?? Infinity;
   for (;;) {
     yield page;
-    if (!page.hasNextPage) return;
+    if (!page.hasNextPage || left <= 0) return;
     page = await firstValueFrom(page.next());
+    left--;
   }
 }

@@ -1,75 +1,114 @@
 /**
- * `listRecords({at})`: the records of a collection as they were at a past timestamp, rebuilt from
- * the bucket's history (history plugin).
+ * `listRecords({at})`: the records of a collection as they were at a past timestamp. The server
+ * computes it when it can (the history plugin's `/buckets/{bid}/snapshot/collections/{cid}@{at}`,
+ * Kinto 19+); otherwise it is rebuilt here by replaying the bucket's history:
  *
  * ```
  * history:  create a@10 -- update a@20 -- create b@30 -- delete a@40
  * at = 35:  [b@30, a@20]          (one page, newest first)
  * ```
  */
-import { defer, map, switchMap, toArray, type Observable } from "rxjs";
+import * as t from "io-ts";
+import { catchError, defer, map, switchMap, throwError, toArray, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError } from "../http/errors";
-import { HistoryEntry } from "../resources/codecs";
+import { InvalidArgumentError, KintoHttpError } from "../http/errors";
+import { capabilitiesOf } from "../resources/capabilities";
+import { HistoryEntry, list } from "../resources/codecs";
 import type { Collection } from "../resources/collection";
-import { listObjects } from "../resources/operations";
+import { fetchJson, listObjects } from "../resources/operations";
 import { paths } from "../resources/paths";
 import type { ResourceOptions } from "../resources/options";
-import { records, type Page } from "./pages";
+import { records, unquote, type Page } from "./pages";
 
 /** Thrown by `listRecords({at})` when the history does not go back to the collection's creation. */
 export class IncompleteHistoryError extends InvalidArgumentError {}
 
+/** `at` as a positive integer: a number, or digits (a `getRecordsTimestamp()` ETag, quotes and all). */
+export function snapshotTime(at: unknown): number {
+  const value = typeof at === "string" && /^"?\d+"?$/.test(at) ? Number(unquote(at)) : at;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(`The "at" option must be a positive integer timestamp, got ${typeof at === "string" ? JSON.stringify(at) : String(at)}.`);
+  }
+  return value;
+}
+
 /**
- * One page holding the records of `collection` as they were at `at`: for each record, its latest
- * history entry at or before `at`, deleted ones left out, sorted by `-last_modified`.
- * Refuses (errors) when the history has no `create` entry of the collection: it was enabled after
- * the collection was created, so older records would be missing.
+ * One page holding the records of `collection` as they were at `at`, sorted by `-last_modified`.
+ * On a server with the `history` capability, asked of its snapshot endpoint; where that endpoint
+ * does not exist (an older Kinto answers 404 for the route, without naming a resource), and on a
+ * server that does not announce `history`, rebuilt by {@link replaySnapshot}.
  * @param collection the collection (its `recordCodec` decodes the records)
- * @param at a positive integer timestamp (ms), e.g. from `getRecordsTimestamp()`
+ * @param at a positive integer timestamp (ms), or the ETag of `getRecordsTimestamp()`
  * @param options transport options (headers, retry, timeout); list options are ignored
  * @example
  * collection.listRecords({ at: 1700000000000 }).subscribe((page) => console.log(page.data));
  */
-export function snapshot<T>(collection: Collection<any>, at: number, options: ResourceOptions = {}): Observable<Page<T>> {
+export function snapshot<T>(collection: Collection<any>, at: number | string, options: ResourceOptions = {}): Observable<Page<T>> {
   return defer(() => {
-    if (typeof at !== "number" || !Number.isInteger(at) || at <= 0) {
-      throw new InvalidArgumentError(`The "at" option must be a positive integer timestamp, got ${String(at)}.`);
-    }
+    const time = snapshotTime(at);
     const { headers, retry, timeout } = options;
     const transport = { headers, retry, timeout };
     const bid = collection.bucket.name;
     const cid = collection.name;
-    const historyPath = paths.history(bid);
-    const context = `snapshot of ${paths.record(bid, cid)} at ${at}`;
-
-    const creation$ = listObjects(collection.scope, historyPath, HistoryEntry, {
-      ...transport,
-      limit: 1,
-      filters: { action: "create", resource_name: "collection", collection_id: cid },
-    }, "history");
-    const entries$ = listObjects(collection.scope, historyPath, HistoryEntry, {
-      ...transport,
-      pages: Infinity,
-      sort: "last_modified",
-      filters: { resource_name: "record", collection_id: cid, "max_target.data.last_modified": at },
-    }, "history").pipe(records(), toArray());
-
-    return creation$.pipe(
-      switchMap((page) => {
-        if (page.data.length === 0) {
-          throw new IncompleteHistoryError(
-            `Cannot list ${paths.record(bid, cid)} at ${at}: the history has no creation of the collection ` +
-              "(the history plugin was enabled after it was created).",
-          );
-        }
-        return entries$;
-      }),
-      map((entries) => toSnapshotPage<T>(replay(entries, at), at, (value, id) =>
-        decodeWith(collection.recordCodec, value, `record ${JSON.stringify(id)} of ${context}`) as T,
-      )),
+    const path = paths.snapshot(bid, cid, time);
+    const context = `snapshot of ${paths.record(bid, cid)} at ${time}`;
+    const replayed = replaySnapshot<T>(collection, time, transport);
+    const served = fetchJson(collection.scope, { method: "GET", path }, transport, list(t.UnknownRecord), context).pipe(
+      map(({ data }) => toSnapshotPage<T>(data.map((record) => decodeRecord<T>(collection, record, context)), time)),
+      catchError((error: unknown) => (isUnknownRoute(error) ? replayed : throwError(() => error))),
     );
+    return capabilitiesOf(collection.scope.executor).pipe(switchMap((capabilities) => (capabilities && "history" in capabilities ? served : replayed)));
   });
+}
+
+/** One record of a snapshot, decoded by the collection's codec; an error names its id. */
+function decodeRecord<T>(collection: Collection<any>, record: Record<string, unknown>, context: string): T {
+  return decodeWith(collection.recordCodec, record, `record ${JSON.stringify(record.id)} of ${context}`) as T;
+}
+
+/** Kinto's 404 for a URL it has no route for: no `details` (a missing object's 404 names it there). */
+function isUnknownRoute(error: unknown): boolean {
+  return error instanceof KintoHttpError && error.status === 404 && error.details === undefined;
+}
+
+/**
+ * The snapshot rebuilt from the bucket's history: for each record, its latest history entry at or
+ * before `at`, deleted ones left out. Refuses (errors) when the history has no `create` entry of
+ * the collection: it was enabled after the collection was created, so older records would be missing.
+ */
+export function replaySnapshot<T>(collection: Collection<any>, at: number, transport: ResourceOptions): Observable<Page<T>> {
+  const bid = collection.bucket.name;
+  const cid = collection.name;
+  const historyPath = paths.history(bid);
+  const context = `snapshot of ${paths.record(bid, cid)} at ${at}`;
+
+  const creation$ = listObjects(collection.scope, historyPath, HistoryEntry, {
+    ...transport,
+    limit: 1,
+    filters: { action: "create", resource_name: "collection", collection_id: cid },
+  }, "history");
+  const entries$ = listObjects(collection.scope, historyPath, HistoryEntry, {
+    ...transport,
+    pages: Infinity,
+    sort: "last_modified",
+    filters: { resource_name: "record", collection_id: cid, "max_target.data.last_modified": at },
+  }, "history").pipe(records(), toArray());
+
+  return creation$.pipe(
+    switchMap((page) => {
+      if (page.data.length === 0) {
+        throw new IncompleteHistoryError(
+          `Cannot list ${paths.record(bid, cid)} at ${at}: the history has no creation of the collection ` +
+            "(the history plugin was enabled after it was created), and the server has no snapshot endpoint.",
+        );
+      }
+      return entries$;
+    }),
+    map((entries) => {
+      const state = replay(entries, at);
+      return toSnapshotPage<T>([...state.values()].map((record) => decodeRecord<T>(collection, record, context)), at);
+    }),
+  );
 }
 
 /** The record's own timestamp in an entry (the entry's when the target has none). */
@@ -100,10 +139,8 @@ export function replay(entries: readonly HistoryEntry[], at: number): Map<string
   return state;
 }
 
-function toSnapshotPage<T>(state: Map<string, Record<string, unknown>>, at: number, decodeRecord: (value: unknown, id: string) => T): Page<T> {
-  const data = [...state.entries()]
-    .map(([id, record]) => decodeRecord(record, id))
-    .sort((a, b) => lastModified(b) - lastModified(a));
+function toSnapshotPage<T>(records: T[], at: number): Page<T> {
+  const data = [...records].sort((a, b) => lastModified(b) - lastModified(a));
   return {
     data,
     last_modified: String(at),
@@ -111,7 +148,7 @@ function toSnapshotPage<T>(state: Map<string, Record<string, unknown>>, at: numb
     hasNextPage: false,
     next: () =>
       defer(() => {
-        throw new InvalidArgumentError("A snapshot is one page: there is no next page.");
+        throw new InvalidArgumentError("A snapshot is one page: there is no next page (Pagination exhausted.).");
       }),
   };
 }

@@ -74,7 +74,7 @@ describe("buckets", () => {
     const client = own();
     for (const id of ["x1", "x2", "keep"]) await firstValueFrom(client.createBucket(`${PREFIX}-${id}`, { data: { doomed: id !== "keep" } }));
     const tombstones = await firstValueFrom(client.deleteBuckets({ filters: { doomed: true } }));
-    expect(tombstones.map((t) => t.id).sort()).toEqual([`${PREFIX}-x1`, `${PREFIX}-x2`]);
+    expect(tombstones.data.map((t) => t.id).sort()).toEqual([`${PREFIX}-x1`, `${PREFIX}-x2`]);
     const left = (await rawAs(OWN_USER, "GET", `/buckets?_sort=id`)).json.data.map((b: { id: string }) => b.id);
     expect(left).toContain(`${PREFIX}-keep`);
     expect(left).not.toContain(`${PREFIX}-x1`);

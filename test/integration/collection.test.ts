@@ -133,7 +133,7 @@ describe("records CRUD", () => {
     const c = await freshCollection("bulk");
     for (const n of [1, 2, 3, 4]) await firstValueFrom(c.createRecord({ id: `n${n}`, n }));
     const tombstones = await firstValueFrom(c.deleteRecords({ filters: { min_n: 3 } }));
-    expect(tombstones.map((t) => t.id).sort()).toEqual(["n3", "n4"]);
+    expect(tombstones.data.map((t) => t.id).sort()).toEqual(["n3", "n4"]);
     expect((await raw("GET", `${base("bulk")}/records?_sort=n`)).json.data.map((r: any) => r.id)).toEqual(["n1", "n2"]);
   });
 });
@@ -186,6 +186,6 @@ describe("listing records", () => {
     expect(await firstValueFrom(coll.getTotalRecords())).toBe(5);
     expect(await firstValueFrom(coll.getTotalRecords({ filters: { tag: "green" } }))).toBe(2);
     const { headers } = await raw("HEAD", `${base("list")}/records`);
-    expect(await firstValueFrom(coll.getRecordsTimestamp())).toBe(headers.get("ETag")!.replace(/"/g, ""));
+    expect(await firstValueFrom(coll.getRecordsTimestamp())).toBe(headers.get("ETag")); // quotes included, as kinto-http.js
   });
 });

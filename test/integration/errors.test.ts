@@ -106,7 +106,7 @@ describe("KintoHttpError on real error responses", () => {
       request: { method: "GET", path: `/buckets/${BUCKET}/collections/things/records/missing` },
     });
     expect(direct.json.errno).toBe(110);
-    expect((error as Error).message).toContain("HTTP 404 on GET");
+    expect((error as Error).message).toContain("HTTP 404 Not Found on GET");
   });
 
   it("401: anonymous access to a private bucket", async () => {

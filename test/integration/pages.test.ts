@@ -80,7 +80,7 @@ describe("pages as a stream", () => {
   it("for await pulls one page at a time, and leaving the loop sends nothing more", async () => {
     const counter = countingFetch();
     const seen: number[] = [];
-    for await (const page of toAsyncIterable(items(counter.fetch).listRecords({ limit: 10, sort: "n" }))) {
+    for await (const page of toAsyncIterable(items(counter.fetch).listRecords({ limit: 10, sort: "n", pages: Infinity }))) {
       seen.push(...page.data.map((r) => r.n as number));
       if (seen.length >= 30) break;
     }

@@ -79,7 +79,7 @@ export async function startKintoOnPostgres(files: ServerFiles, options: KintoSer
       // Sync workers (gunicorn's default): one request at a time per process, each connection
       // accepted by whichever worker is free; requests of one client run in parallel.
       const args = ["--paste", ini, "--bind", `127.0.0.1:${files.port}`, "--workers", String(workers), "--graceful-timeout", "3"];
-      const child = spawn(join(files.venv, "bin/gunicorn"), args, { cwd: files.dir, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(join(files.venv, "bin/gunicorn"), args, { cwd: files.dir, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...options.env } });
       server = child;
       let log = "";
       child.stderr?.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));

@@ -59,6 +59,17 @@ export interface KintoServerOptions {
   readonly backend?: KintoBackend;
   /** gunicorn workers on `postgresql` (default `KINTO_PG_WORKERS`, else 2). */
   readonly workers?: number;
+  /**
+   * Where kinto_attachment writes files and the URL it gives them (default: a temporary folder and
+   * `/attachments` on the server's port, where nothing serves them), for tests that serve the files.
+   */
+  readonly attachments?: { readonly path: string; readonly url: string };
+  /**
+   * Environment variables of the server process, over this process's (Kinto reads settings from
+   * them, e.g. `KINTO_INCLUDES` to replace test/kinto.ini's includes). Set here, not in a test's
+   * `process.env`, which jest does not pass on to child processes.
+   */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 // KINTO_RX_ROOT is set by scripts/run-ts.mjs, whose bundles do not live in test/server.
@@ -85,8 +96,8 @@ export async function serverFiles(options: KintoServerOptions): Promise<ServerFi
   const vars: Record<string, string> = {
     http_port: String(port),
     paginate_by: String(options.paginateBy ?? 10),
-    attachment_path: join(dir, "attachments"),
-    attachment_url: `http://127.0.0.1:${port}/attachments`,
+    attachment_path: options.attachments?.path ?? join(dir, "attachments"),
+    attachment_url: options.attachments?.url ?? `http://127.0.0.1:${port}/attachments`,
   };
   const ini = readFileSync(join(ROOT, "test/kinto.ini"), "utf8")
     .replace("[app:main]\n", `[app:main]\n${extra}\n`)
@@ -101,7 +112,7 @@ export async function startKinto(options: KintoServerOptions = {}): Promise<Kint
   const { dir, port } = files;
   const iniPath = join(dir, "kinto.ini");
   writeFileSync(iniPath, files.ini);
-  const child = spawn(join(VENV, "bin/pserve"), [iniPath], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(join(VENV, "bin/pserve"), [iniPath], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...options.env } });
   let log = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4000);

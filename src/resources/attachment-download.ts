@@ -1,0 +1,139 @@
+/**
+ * Downloads of attachments (kinto-attachment), checked against the record's `attachment`
+ * metadata: the size while the bytes arrive (a longer file is cut off at once), the sha256 at the
+ * end. A mismatch is an {@link AttachmentIntegrityError}; the bytes variant emits nothing then.
+ */
+import { defer, map, Observable, of, reduce, switchMap } from "rxjs";
+import { decodeWith } from "../http/decode";
+import { InvalidArgumentError, KintoError } from "../http/errors";
+import { downloadSummary } from "../http/download";
+import { retryTransient } from "../http/retry";
+import { AttachmentMetadata } from "./attachments";
+import { capabilitiesOf } from "./capabilities";
+import type { Collection } from "./collection";
+import type { ResourceOptions } from "./options";
+import { Sha256 } from "./sha256";
+
+/** Options of `downloadAttachment` and `streamAttachment`. */
+export interface DownloadOptions extends Pick<ResourceOptions, "headers" | "retry" | "timeout"> {}
+
+/** A downloaded attachment is not the file its record describes (size or sha256 differ). */
+export class AttachmentIntegrityError extends KintoError {
+  /** The file's URL (without query). */
+  readonly location: string;
+  /** The size the record announces, in bytes. */
+  readonly expectedSize: number;
+  /** The bytes received (for a longer file: where the download was cut off). */
+  readonly actualSize: number;
+  /** The sha256 the record announces (hex). */
+  readonly expectedHash: string;
+  /** The sha256 of what was received, when the size matched. */
+  readonly actualHash?: string;
+  /** @param location the URL @param expected the record's metadata @param actualSize bytes received @param actualHash their hash */
+  constructor(location: string, expected: { size: number; hash: string }, actualSize: number, actualHash?: string) {
+    const what = actualHash === undefined ? `${actualSize > expected.size ? "more than" : "only"} ${actualSize} bytes where the record announces ${expected.size}` : `sha256 ${actualHash} where the record announces ${expected.hash}`;
+    super(`The attachment at ${location} is not the record's file: ${what}.`);
+    this.location = location;
+    this.expectedSize = expected.size;
+    this.actualSize = actualSize;
+    this.expectedHash = expected.hash;
+    this.actualHash = actualHash;
+  }
+}
+
+/** The record whose attachment to download: its id (read first), or the record itself. */
+export type AttachmentRecord =
+  | string
+  | {
+      /** The record id. */
+      readonly id: string;
+      /** Its kinto-attachment metadata (`location`, `size`, `hash`...). */
+      readonly attachment?: unknown;
+    };
+
+/** Where to download from and what to expect. */
+interface Target {
+  readonly url: string;
+  readonly attachment: AttachmentMetadata;
+}
+
+function target(collection: Collection<any>, record: AttachmentRecord, options: DownloadOptions): Observable<Target> {
+  const { headers, retry, timeout } = options;
+  const record$ = typeof record === "string" ? collection.getRecord(record, { headers, retry, timeout }).pipe(map((e) => e.data as { id: string; attachment?: unknown })) : of(record);
+  return record$.pipe(
+    switchMap((data) => {
+      if (!data || typeof data !== "object" || typeof data.id !== "string") throw new InvalidArgumentError("downloadAttachment expects a record id or a record {id, attachment}.");
+      if (data.attachment == null) throw new InvalidArgumentError(`The record ${JSON.stringify(data.id)} has no attachment.`);
+      const attachment = decodeWith(AttachmentMetadata, data.attachment, `attachment of record ${JSON.stringify(data.id)}`);
+      if (/^https?:\/\//i.test(attachment.location)) return of({ url: attachment.location, attachment });
+      // Relative locations (Remote Settings servers) hang below the capability's base_url.
+      return capabilitiesOf(collection.scope.executor).pipe(
+        map((capabilities) => {
+          const base = capabilities?.attachments?.base_url;
+          if (typeof base !== "string" || !/^https?:\/\//i.test(base)) {
+            throw new InvalidArgumentError(`The attachment location ${JSON.stringify(attachment.location)} is relative and the server announces no attachments base_url.`);
+          }
+          return { url: new URL(attachment.location.replace(/^\/+/, ""), base.endsWith("/") ? base : `${base}/`).href, attachment };
+        }),
+      );
+    }),
+  );
+}
+
+/** The chunks of `url`, checked as they arrive against `attachment`; errors at the end on a hash mismatch. */
+function checkedChunks(collection: Collection<any>, { url, attachment }: Target, timeout: number | null | undefined): Observable<Uint8Array> {
+  const download = collection.scope.executor.download;
+  if (!download) throw new InvalidArgumentError("This client cannot download files.");
+  const location = downloadSummary(url).path;
+  return new Observable<Uint8Array>((subscriber) => {
+    const hash = new Sha256();
+    let size = 0;
+    return download(url, timeout).subscribe({
+      next: (chunk) => {
+        size += chunk.length;
+        if (size > attachment.size) return subscriber.error(new AttachmentIntegrityError(location, attachment, size));
+        hash.update(chunk);
+        subscriber.next(chunk);
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => {
+        if (size !== attachment.size) return subscriber.error(new AttachmentIntegrityError(location, attachment, size));
+        const actual = hash.hex();
+        if (actual !== attachment.hash.toLowerCase()) return subscriber.error(new AttachmentIntegrityError(location, attachment, size, actual));
+        subscriber.complete();
+      },
+    });
+  });
+}
+
+/**
+ * The attachment's bytes, emitted once, only after their size and sha256 matched the record's
+ * metadata. With `retry`, a transient failure downloads the file again from the start.
+ */
+export function downloadAttachment(collection: Collection<any>, record: AttachmentRecord, options: DownloadOptions = {}): Observable<Uint8Array> {
+  return defer(() =>
+    target(collection, record, options).pipe(
+      switchMap((found) => {
+        const whole = defer(() => {
+          const bytes = new Uint8Array(found.attachment.size);
+          // Emits once, when the download completed: after the checks passed.
+          return checkedChunks(collection, found, options.timeout).pipe(
+            reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.length), 0),
+            map(() => bytes),
+          );
+        });
+        const count = options.retry ?? 0;
+        return count > 0 ? whole.pipe(retryTransient(true, collection.scope.executor.retryPolicyFor(count))) : whole;
+      }),
+    ),
+  );
+}
+
+/**
+ * The attachment's bytes as chunks, as they arrive (for files too big to hold): the size is checked
+ * on each chunk, the sha256 when the last arrived, and a mismatch errors the Observable instead of
+ * completing it. Write the chunks to a temporary file and keep it only on completion.
+ */
+export function streamAttachment(collection: Collection<any>, record: AttachmentRecord, options: DownloadOptions = {}): Observable<Uint8Array> {
+  return defer(() => target(collection, record, options).pipe(switchMap((found) => checkedChunks(collection, found, options.timeout))));
+}
