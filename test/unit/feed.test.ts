@@ -299,6 +299,24 @@ describe("feed reliability (virtual time)", () => {
   });
 });
 
+describe("feed without ETags (virtual time)", () => {
+  it("a server that sends no ETag: each change once, the cursor moved by the changes themselves", () => {
+    const scheduler = newScheduler();
+    const r = { id: "r", last_modified: 5 };
+    const noEtag = (request: KintoRequest): KintoResponse => ({
+      status: 200,
+      headers: new Headers(),
+      json: { data: [r].filter((x) => x.last_modified > Number(request.query?._since ?? 0)) },
+    });
+    const { collection, calls } = fakeExecutor(scheduler, [noEtag]);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(watch(collection, { since: 0, interval: 10, window: 30 }), "^ 100ms !").toBe("-r", { r });
+    });
+    expect(calls.length).toBeGreaterThan(5);
+    expect(calls.slice(-2).map(since)).toEqual(["5", "5"]);
+  });
+});
+
 describe("feed and Backoff (virtual time)", () => {
   it("sends nothing while the server's Backoff is in force", () => {
     const scheduler = newScheduler();
