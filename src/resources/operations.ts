@@ -196,10 +196,20 @@ export function listObjects<A>(
   return pages(scope.executor, request, resolved, codec, path, { max: options.pages ?? 1, maxRequests: options.maxRequests, flags });
 }
 
-/** The list's ETag as the server sends it (`"1548699177099"`, quotes included), from a HEAD request. */
+/**
+ * The list's ETag as kinto-http.js gives it (`"1548699177099"`, quotes included), from a HEAD
+ * request; a weak one from a compressing proxy (`W/"1548699177099"`) comes back strong, so that it
+ * still works as `since`.
+ */
 export function getListETag(scope: Scope, path: string, options: ResourceOptions = {}): Observable<string | null> {
   const resolved = resolve(scope, options);
-  return scope.executor.execute({ method: "HEAD", path, headers: resolved.headers }, resolved).pipe(map((response) => response.headers.get("ETag")));
+  return scope.executor.execute({ method: "HEAD", path, headers: resolved.headers }, resolved).pipe(
+    map((response) => {
+      const etag = response.headers.get("ETag");
+      const timestamp = etagTimestamp(etag);
+      return timestamp === null ? etag : `"${timestamp}"`;
+    }),
+  );
 }
 
 /** The list's timestamp (its ETag, strong or weak, quotes stripped; `null` when none), from a HEAD request: what internal callers compare and send. */

@@ -75,7 +75,8 @@ describe("weak ETags (W/\"123\")", () => {
   it("getRecordsTimestamp() and page.last_modified give the timestamp", async () => {
     rewrite = weak;
     const expected = await serverTimestamp();
-    await expect(lastValueFrom(collection().getRecordsTimestamp())).resolves.toBe(expected);
+    // Quoted as kinto-http.js gives it, and strong again: usable as `since`.
+    await expect(lastValueFrom(collection().getRecordsTimestamp())).resolves.toBe(`"${expected}"`);
     const page = await lastValueFrom(collection().listRecords());
     expect(page.last_modified).toBe(expected);
   });
