@@ -5,7 +5,7 @@
  */
 import { filter, lastValueFrom, Observable, tap, toArray, type Subscription } from "rxjs";
 import { KintoClient, type UploadEvent, type UploadRecord } from "../../src";
-import { startKinto, type KintoServer } from "../server/kinto-server";
+import { kintoBackend, startKinto, type KintoServer } from "../server/kinto-server";
 import { AUTH, sized, uniqueName } from "../helpers";
 
 const BUCKET = uniqueName("upload");
@@ -108,7 +108,9 @@ describe("uploadRecords", () => {
       const target = await collection("sync", tracker.fetch);
       const events = await lastValueFrom(target.uploadRecords(generated(TOTAL), { concurrency: 4 }).pipe(toArray()));
       const ids = createdIds(events, TOTAL);
-      expect(tracker.posts()).toBe(TOTAL / 25);
+      // One /batch per chunk; on PostgreSQL also the resends of what concurrent chunks rolled back.
+      if (kintoBackend() === "memory") expect(tracker.posts()).toBe(TOTAL / 25);
+      else expect(tracker.posts()).toBeGreaterThanOrEqual(TOTAL / 25);
       expect(tracker.maxInFlight()).toBe(4);
       const { total, records } = await serverRecords("sync");
       expect(total).toBe(TOTAL);
