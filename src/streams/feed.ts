@@ -176,7 +176,10 @@ export class FeedWindow {
       this.reread = now;
       return { since: this.cursor === undefined ? undefined : Math.max(0, this.cursor - this.window), ifNoneMatch: undefined, reread: true };
     }
-    return { since: this.cursor, ifNoneMatch: this.etag, reread: false };
+    // If-None-Match only once everything up to that ETag was read: a poll that failed half-way
+    // (cursor still behind it) must read on, or its 304 would pass over the unread pages.
+    const caughtUp = this.etag !== undefined && this.cursor !== undefined && this.cursor >= this.etag;
+    return { since: this.cursor, ifNoneMatch: caughtUp ? this.etag : undefined, reread: false };
   }
 
   /** Notes the list's ETag of a 200 or 304 answer (the first page's). */
