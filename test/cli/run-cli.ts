@@ -3,7 +3,7 @@
  * (dist/cli/kinto-rx.js, as a user runs it: real pipes, real signals, a pseudo-terminal).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
@@ -18,6 +18,8 @@ export const USER_PASS = Buffer.from(AUTH.replace(/^Basic /, ""), "base64").toSt
 
 /** A temporary directory for input files. */
 export const DIR = mkdtempSync(join(tmpdir(), "kinto-rx-cli-"));
+// Each test file that uses DIR removes it when it is done (jest runs afterAll hooks registered here).
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
 /** Writes `lines` (objects as JSON, strings as they are) to a file of DIR; returns its path. */
 export function jsonl(name: string, lines: readonly (object | string)[]): string {
