@@ -7,32 +7,17 @@ import type * as t from "io-ts";
 import { map, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError } from "../http/errors";
-import type { HttpMethod, KintoRequest, QueryValue } from "../http/request";
+import type { HttpMethod, KintoRequest } from "../http/request";
 import type { HeadersLike } from "../http/transport";
 import { resolve, type Scope } from "./operations";
 import type { ResourceOptions } from "./options";
 
-/** A request to any endpoint below the server's version root. */
-export interface RawRequest {
-  /** HTTP method. */
-  readonly method: HttpMethod;
-  /**
-   * Path below the version root, already percent-encoded, starting with `/` (e.g. `/__flush__`,
-   * `/buckets/blog/snapshot/collections/posts@1700000000000`). No query string here: use `query`.
-   */
-  readonly path: string;
-  /** Query parameters; arrays are joined with commas, `undefined` values dropped. */
-  readonly query?: Readonly<Record<string, QueryValue>>;
-  /** Headers of this request, merged over the client's and the options' headers. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** JSON body (serialized by the transport), or a `FormData` sent as multipart. */
-  readonly body?: unknown;
-  /**
-   * Whether sending it twice has the effect of once, which allows retrying it after a network
-   * failure. Default: from the method (GET, HEAD, PUT, DELETE yes; POST, PATCH no).
-   */
-  readonly idempotent?: boolean;
-}
+/**
+ * A request to any endpoint below the server's version root: the same value the client sends for
+ * its own calls. `path` is already percent-encoded and starts with `/` (e.g. `/__flush__`); no query
+ * string in it: use `query`.
+ */
+export type RawRequest = KintoRequest;
 
 /** Options of `client.request`: transport options and the codec of the JSON answer. */
 export interface RawRequestOptions<C extends t.Mixed | undefined = undefined> extends Pick<ResourceOptions, "headers" | "retry" | "timeout"> {

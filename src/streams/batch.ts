@@ -9,7 +9,7 @@ import { isIdempotent, queryString, type KintoRequest } from "../http/request";
 import { BatchResponses, type BatchResponse } from "../resources/codecs";
 import type { Executor } from "../resources/context";
 import { cascade, type Resolved, type ResourceOptions } from "../resources/options";
-import { outcomes, outcomeUnknown, rolledBack, TransactionAbortedError, type Outcome } from "./outcomes";
+import { abortingItem, outcomes, outcomeUnknown, rolledBack, TransactionAbortedError, type Outcome } from "./outcomes";
 import type { Bucket } from "../resources/bucket";
 import type { Collection } from "../resources/collection";
 import type { KintoClient } from "../resources/client";
@@ -203,7 +203,8 @@ export function sendChecked(client: Executor, requests: readonly BatchRequest[],
     sendChunk(client, sent, idempotent && round === 0, resolved).pipe(
       concatMap((responses) => {
         const found = outcomes(sent, responses);
-        const cause = responses.map((r) => r.status).lastIndexOf(409);
+        // Only a 409 rolls writes back (`outcomes`), so when any was, this is the last 409.
+        const cause = abortingItem(responses);
         const again: number[] = [];
         const resend: BatchRequest[] = [];
         found.forEach((outcome, k) => {

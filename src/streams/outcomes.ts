@@ -34,6 +34,15 @@ export function isWrite(method: string): boolean {
   return method !== "GET" && method !== "HEAD";
 }
 
+/**
+ * The index of the item that aborted the batch's transaction: the last 409 (everything before it
+ * was rolled back), else the first 5xx; -1 when there is none.
+ */
+export function abortingItem(responses: readonly BatchResponse[]): number {
+  const statuses = responses.map((r) => r.status);
+  return statuses.includes(409) ? statuses.lastIndexOf(409) : statuses.findIndex((status) => status >= 500);
+}
+
 /** The outcomes of `responses` (in request order), by the batch view's rule (module comment). */
 export function outcomes(requests: readonly BatchRequest[], responses: readonly BatchResponse[]): Outcome[] {
   const statuses = responses.map((r) => r.status);

@@ -23,7 +23,7 @@ import { envelope, KintoObject, type BatchResponse } from "../resources/codecs";
 import type { Collection } from "../resources/collection";
 import { cascade, safeHeaders, type ResourceOptions } from "../resources/options";
 import { sendChunk, type BatchRequest } from "./batch";
-import { errorBody, outcomes, TransactionAbortedError } from "./outcomes";
+import { abortingItem, errorBody, outcomes, TransactionAbortedError } from "./outcomes";
 
 /** One record to upload: any JSON object; `id` is optional. */
 export type UploadRecord = Readonly<Record<string, unknown>>;
@@ -248,8 +248,7 @@ export function upload(collection: Collection<any>, source: UploadSource, option
           } else {
             const found = outcomes(writes.map((w) => w.request), answer);
             results = writes.map((write, i) => (found[i] === "applied" || found[i] === "failed" ? resultOf(write, answer[i]) : undefined));
-            const statuses = answer.map((r) => r.status);
-            const cause = statuses.includes(409) ? statuses.lastIndexOf(409) : statuses.findIndex((status) => status >= 500);
+            const cause = abortingItem(answer);
             error = cause < 0 ? new KintoHttpError(500, { method: "POST", path: "/batch" }, {}) : new TransactionAbortedError(answer[cause]);
           }
           const again = writes.filter((_, i) => results[i] === undefined);
