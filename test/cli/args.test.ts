@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authorization, DEFAULTS, parseArgs, UsageError } from "../../src/cli/args";
 import { usage } from "../../src/cli/help";
 import { check, InputErrors, inputRecords } from "../../src/cli/jsonl";
+import { DIR } from "./run-cli";
 
 describe("CLI arguments", () => {
   it("parses each command with defaults", () => {
@@ -81,7 +81,7 @@ describe("CLI arguments", () => {
 });
 
 describe("JSON Lines input", () => {
-  const dir = mkdtempSync(join(tmpdir(), "kinto-rx-cli-"));
+  const dir = DIR;
   const file = (name: string, text: string) => {
     const path = join(dir, name);
     writeFileSync(path, text);

@@ -3,16 +3,15 @@
  * watch, and clear failures (bad lines, unreachable server, 401).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { EXIT, main } from "../../src/cli/main";
 import { freePort, startKinto, type KintoServer } from "../server/kinto-server";
 import { sized, uniqueName } from "../helpers";
+import { DIR } from "./run-cli";
 
 const ROOT = resolve(__dirname, "../..");
-const DIR = mkdtempSync(join(tmpdir(), "kinto-rx-cli-"));
 const BUCKET = uniqueName("cli");
 const AUTH = "cli-user:cli-pass";
 const authHeader = "Basic " + Buffer.from(AUTH).toString("base64");
