@@ -53,7 +53,7 @@ await Promise.all([
   // The command-line tool: one file, everything inlined.
   build({ ...common, entryPoints: ["src/cli/main.ts"], format: "cjs", platform: "node", target: "node18", outfile: "dist/cli/kinto-rx.js", banner: { js: "#!/usr/bin/env node" } }),
 ]);
-execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--emitDeclarationOnly"], { stdio: "inherit" });
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--emitDeclarationOnly", "--stripInternal"], { stdio: "inherit" });
 esmTypes();
 console.log("built dist/esm, dist/cjs, dist/browser, dist/types");
 

@@ -2,6 +2,7 @@
  * Shared helpers of the integration tests: a client per test file, in its own bucket, and raw
  * server reads that do not go through kinto-rx (to assert the server's state independently).
  */
+import { take, type Observable } from "rxjs";
 import { KintoClient, type KintoClientOptions } from "../src";
 
 /** The URL of the test server (set by globalSetup). */
@@ -54,4 +55,11 @@ export function countingFetch(): { fetch: typeof fetch; count: (method?: string)
  */
 export function sized(count: number): number {
   return process.env.KINTO_BACKEND === "postgresql" ? Math.ceil(count / 5) : count;
+}
+
+/** The value a replaying Observable (`client.backoff$`) holds now, read synchronously. */
+export function current<T>(source: Observable<T>): T {
+  let value: T | undefined;
+  source.pipe(take(1)).subscribe((v) => (value = v));
+  return value as T;
 }

@@ -11,7 +11,7 @@ import { Stopped, until } from "./stop";
 /** Prints the changes of the command's collection until stopped. */
 export async function runWatch(client: KintoClient, command: Extract<Command, { name: "watch" }>, out: Output, signal: AbortSignal): Promise<void> {
   const collection = client.bucket(command.bucket).collection(command.collection);
-  const feed = collection.watchRecords({ since: command.since, interval: command.interval, timeout: command.timeout, maxRetries: command.retry });
+  const feed = collection.watchRecords({ since: command.since, interval: command.interval, timeout: command.timeout, retry: command.retry });
   try {
     await until(feed.pipe(concatMap((change) => defer(async () => out.write(JSON.stringify(change) + "\n")))), signal);
   } catch (error) {

@@ -291,3 +291,16 @@ export class MissingCapabilityError extends KintoError {
     if (typeof cause !== "string") this.cause = cause;
   }
 }
+
+const HEADERS = Symbol("responseHeaders");
+
+/** Attaches the headers of the answer an error was made from (not enumerable: never logged or serialized). */
+export function attachResponseHeaders<E extends object>(error: E, headers: { get(name: string): string | null }): E {
+  Object.defineProperty(error, HEADERS, { value: headers, enumerable: false });
+  return error;
+}
+
+/** The headers of the answer `error` was made from, if it came from one. */
+export function responseHeadersOf(error: unknown): { get(name: string): string | null } | undefined {
+  return error !== null && typeof error === "object" ? ((error as { [HEADERS]?: { get(name: string): string | null } })[HEADERS] ?? undefined) : undefined;
+}

@@ -2,6 +2,7 @@
  * The request as an immutable value: built once, copied (never mutated) when a link of the
  * chain needs to change it.
  */
+import type { RequestContext } from "./context";
 
 /** HTTP methods used by the Kinto protocol. */
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -27,6 +28,11 @@ export interface KintoRequest {
    * client id and `If-None-Match: *`).
    */
   readonly idempotent?: boolean;
+  /**
+   * Values for the links of the chain (retry count, timeout, your interceptors' own tokens): see
+   * {@link RequestContext}. Never sent.
+   */
+  readonly context?: RequestContext;
 }
 
 /** Whether `request` may be sent again without changing its effect. */

@@ -6,15 +6,8 @@
  * result:  --(2s)--#        re-subscribed after 2 s, at most `count` times
  * ```
  */
-import { retry, throwError, type MonoTypeOperatorFunction, type Observable } from "rxjs";
-import {
-  KintoHttpError,
-  NetworkError,
-  NetworkTimeoutError,
-  OutcomeUnknownError,
-  RetryAfterTooLongError,
-  UnparseableResponseError,
-} from "./errors";
+import { retry, throwError, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from "rxjs";
+import { KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, RetryAfterTooLongError, UnparseableResponseError } from "./errors";
 import { waitFor } from "./wait";
 
 /** How transient failures are retried. Every field has a default in {@link DEFAULT_RETRY}. */
@@ -35,7 +28,7 @@ export interface RetryPolicy {
    * The wait before a retry (a timer that never overflows); default {@link waitFor}. The client's
    * announces it on `client.waiting$`.
    */
-  readonly wait?: (ms: number, error: unknown) => Observable<unknown>;
+  readonly wait?: (ms: number, error: unknown, scheduler?: SchedulerLike) => Observable<unknown>;
 }
 
 /** Defaults: no retry, 200 ms doubling up to 30 s, Retry-After honoured up to 2 minutes. */
@@ -75,28 +68,51 @@ export function retryDelay(error: unknown, attempt: number, policy: RetryPolicy)
   return Math.max(1, Math.floor(exp / 2 + (policy.random() * exp) / 2));
 }
 
+/** A {@link RetryPolicy} with what one use of {@link retryTransient} adds. */
+export interface RetryOptions extends RetryPolicy {
+  /** Whether the retried requests are safe to repeat (default false: only what the server refused before doing anything). */
+  readonly idempotent?: boolean;
+  /** Which errors are worth another attempt (default: {@link isTransient}). */
+  readonly retryable?: (error: unknown, idempotent: boolean) => boolean;
+  /** Shortest delay in ms, Retry-After included (default 0: a `Retry-After: 0` retries at once). */
+  readonly minDelay?: number;
+  /**
+   * When `acquire` refuses a retry: `undefined` fails with the attempt's error (default); a number
+   * waits that long and retries anyway (a live feed stays alive, sending nothing meanwhile).
+   */
+  readonly whenRefused?: number;
+  /** Counts only consecutive failures: the attempt number restarts after a value (default false). */
+  readonly resetOnSuccess?: boolean;
+  /** The timers' scheduler (tests), passed to `wait`. */
+  readonly scheduler?: SchedulerLike;
+}
+
 /**
- * Retries the source on transient errors, at most `policy.count` times.
- * @param idempotent whether the request is safe to repeat
- * @param policy counts, delays and caps
- * @param retryable which errors are worth another attempt (default: {@link isTransient})
+ * Retries the source on transient errors, at most `options.count` times: the one retry operator of
+ * kinto-rx (requests, uploads, batches, downloads and live feeds).
+ * @param options the policy, and what this use adds (see {@link RetryOptions})
+ * @example
+ * source.pipe(retryTransient({ ...DEFAULT_RETRY, count: 3, idempotent: true }));
  */
-export function retryTransient<T>(
-  idempotent: boolean,
-  policy: RetryPolicy,
-  retryable: (error: unknown, idempotent: boolean) => boolean = isTransient,
-): MonoTypeOperatorFunction<T> {
+export function retryTransient<T>(options: RetryOptions): MonoTypeOperatorFunction<T> {
+  const idempotent = options.idempotent ?? false;
+  const retryable = options.retryable ?? isTransient;
+  const wait = options.wait ?? ((ms: number, _error: unknown, scheduler?: SchedulerLike) => waitFor(ms, scheduler));
   return retry<T>({
-    count: policy.count,
+    count: options.count,
+    resetOnSuccess: options.resetOnSuccess ?? false,
     delay: (error: unknown, attempt: number) => {
       if (!retryable(error, idempotent)) return throwError(() => error);
-      const ms = retryDelay(error, attempt, policy);
+      const ms = Math.max(options.minDelay ?? 0, retryDelay(error, attempt, options));
       // Only the server's Retry-After is capped; our own exponential delay is bounded by maxDelay.
-      if (error instanceof KintoHttpError && error.retryAfterMs !== undefined && ms > policy.maxRetryAfter) {
-        return throwError(() => new RetryAfterTooLongError(ms, policy.maxRetryAfter, error));
+      if (error instanceof KintoHttpError && error.retryAfterMs !== undefined && error.retryAfterMs > options.maxRetryAfter) {
+        return throwError(() => new RetryAfterTooLongError(error.retryAfterMs!, options.maxRetryAfter, error));
       }
-      if (policy.acquire && !policy.acquire(error)) return throwError(() => error);
-      return policy.wait ? policy.wait(ms, error) : waitFor(ms);
+      if (options.acquire && !options.acquire(error)) {
+        if (options.whenRefused === undefined) return throwError(() => error);
+        return wait(options.whenRefused, error, options.scheduler);
+      }
+      return wait(ms, error, options.scheduler);
     },
   });
 }

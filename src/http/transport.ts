@@ -1,21 +1,9 @@
 /**
- * The backend link of the chain: one request → one cold Observable of one response.
+ * The backend of the chain (src/http/chain.ts): one request → one cold Observable of one response.
  * Subscribing sends; unsubscribing aborts the fetch and clears the timeout timer.
  */
 import { Observable } from "rxjs";
-import {
-  InvalidArgumentError,
-  KintoHttpError,
-  NetworkError,
-  NetworkTimeoutError,
-  OutcomeUnknownError,
-  PayloadValidationError,
-  ResponseTooLargeError,
-  UnparseableResponseError,
-  DEFAULT_MAX_RESPONSE_BYTES,
-  type KintoErrorBody,
-  type RequestSummary,
-} from "./errors";
+import { InvalidArgumentError, KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, PayloadValidationError, ResponseTooLargeError, UnparseableResponseError, DEFAULT_MAX_RESPONSE_BYTES, attachResponseHeaders, type KintoErrorBody, type RequestSummary } from "./errors";
 import { isIdempotent, queryString, withoutUserinfo, type KintoRequest } from "./request";
 import { errorBodyOf } from "./decode";
 import { parseRetryAfter } from "./retry-after";
@@ -120,8 +108,6 @@ export interface TransportConfig {
   readonly headers: () => Readonly<Record<string, string>>;
   /** CORS mode. */
   readonly requestMode?: RequestMode;
-  /** Called with every response's headers, errors included (Backoff, Alert, Retry-After notices). */
-  readonly onHeaders?: (headers: HeadersLike) => void;
   /** Largest body read, in bytes (default {@link DEFAULT_MAX_RESPONSE_BYTES}); beyond, a {@link ResponseTooLargeError}. */
   readonly maxResponseBytes?: number;
 }
@@ -180,10 +166,14 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
       const first = await config.fetch(url, init);
       const response = isRedirect(first) ? await followRedirects(config, url, init, summary, first) : first;
       answered = true;
-      observeHeaders(config, response.headers);
       const { status, headers: responseHeaders } = response;
       const text = request.method === "HEAD" || status === 204 || status === 304 ? await emptyBody(response) : await readText(response, config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, summary);
-      return toResponse(status, responseHeaders, text, summary);
+      try {
+        return toResponse(status, responseHeaders, text, summary);
+      } catch (error) {
+        // The notices link reads an error answer's headers too (a 503's Backoff, a 429's Retry-After).
+        throw attachResponseHeaders(error as object, responseHeaders);
+      }
     };
     exchange().then(
       (value) => {
@@ -338,17 +328,6 @@ function invalidHeader(headers: Record<string, string>): string | undefined {
     if (typeof value !== "string" || BAD_VALUE.test(value)) return name;
   }
   return undefined;
-}
-
-/** Feeds the notices; a throwing listener is reported apart, it does not fail the request. */
-function observeHeaders(config: TransportConfig, headers: HeadersLike): void {
-  try {
-    config.onHeaders?.(headers);
-  } catch (error) {
-    setTimeout(() => {
-      throw error;
-    });
-  }
 }
 
 /** UTF-8, a leading BOM stripped (`ignoreBOM: false`): the same for every fetch (node-fetch's `text()` keeps it). Made on first use. */

@@ -5,12 +5,15 @@
 import { defer, map, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError } from "../http/errors";
-import type { ListOptions, Page } from "../streams/pages";
+import type { Page } from "../streams/pages";
 import * as t from "io-ts";
-import { withCapability, capabilitiesOf } from "./capabilities";
-import { Account, OpenIDProvider, type Envelope, type Tombstone } from "./codecs";
-import { createObject, deleteObject, getObject, listObjects, updateObject, type DeleteOptions, type ReadOptions, type Scope, type WriteOptions } from "./operations";
-import { paths } from "./paths";
+import { withCapability, capabilitiesOf } from "../protocol/capabilities";
+import { Account, OpenIDProvider, type Envelope, type Tombstone } from "../protocol/codecs";
+import { createObject, deleteObject, getObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
+import { paths } from "../protocol/paths";
+import { type ListOptions } from "../protocol/listing";
+import { listObjects } from "../streams/pages";
+import { type Scope } from "../protocol/scope";
 
 /** Options of `createAccount`: the write options and extra account fields. */
 export interface CreateAccountOptions extends Omit<WriteOptions, "patch" | "last_modified"> {

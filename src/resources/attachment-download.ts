@@ -9,9 +9,9 @@ import { InvalidArgumentError, KintoError } from "../http/errors";
 import { downloadSummary } from "../http/download";
 import { retryTransient } from "../http/retry";
 import { AttachmentMetadata } from "./attachments";
-import { capabilitiesOf } from "./capabilities";
+import { capabilitiesOf } from "../protocol/capabilities";
 import type { Collection } from "./collection";
-import type { ResourceOptions } from "./options";
+import type { ResourceOptions } from "../protocol/options";
 import { Sha256 } from "./sha256";
 
 /** Options of `downloadAttachment` and `streamAttachment`. */
@@ -123,7 +123,7 @@ export function downloadAttachment(collection: Collection<any>, record: Attachme
           );
         });
         const count = options.retry ?? 0;
-        return count > 0 ? whole.pipe(retryTransient(true, collection.scope.executor.retryPolicyFor(count))) : whole;
+        return count > 0 ? whole.pipe(retryTransient({ ...collection.scope.executor.retryPolicyFor(count), idempotent: true })) : whole;
       }),
     ),
   );

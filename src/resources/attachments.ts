@@ -8,10 +8,12 @@ import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError } from "../http/errors";
 import type { KintoRequest } from "../http/request";
 import type { Collection } from "./collection";
-import type { Envelope, Permissions } from "./codecs";
-import { resolve, type ReadOptions } from "./operations";
-import { safeHeaders, type ResourceOptions } from "./options";
-import { paths } from "./paths";
+import type { Envelope, Permissions } from "../protocol/codecs";
+import { type ReadOptions } from "../protocol/operations";
+import { safeHeaders, type ResourceOptions } from "../protocol/options";
+import { paths } from "../protocol/paths";
+import { resolve, execute } from "../protocol/scope";
+import { randomId } from "../protocol/records";
 
 /** Options of `addAttachment`. */
 export interface AttachmentOptions extends ResourceOptions {
@@ -66,15 +68,6 @@ function fromBase64(payload: string): Uint8Array {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-/** A v4 UUID: Web Crypto's when available (browsers, Node 19+), else built from Math.random. */
-function randomId(): string {
-  const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (webCrypto?.randomUUID) return webCrypto.randomUUID();
-  return "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, (c) => {
-    const r = Math.floor(Math.random() * 16);
-    return (c === "x" ? r : (r & 0x3) | 0x8).toString(16);
-  });
-}
 
 /** What kinto-attachment answers to an upload: the attachment's metadata. */
 export const AttachmentMetadata = t.intersection(
@@ -138,8 +131,7 @@ export function addAttachment<T>(
     };
     const { headers, retry, timeout } = options;
     const read: ReadOptions = { headers, retry, timeout };
-    const executor = collection.scope.executor;
-    const upload$ = executor.execute(request, resolved, { capability: "attachments" }).pipe(
+    const upload$ = execute(collection.scope, request, resolved, { capability: "attachments" }).pipe(
       map((response) => decodeWith(AttachmentMetadata, response.json, `attachment of ${path}`)),
       switchMap(() => collection.getRecord(id, read)),
     ) as Observable<Envelope<T>>;
@@ -147,7 +139,7 @@ export function addAttachment<T>(
     // kinto-attachment ignores If-Match / If-None-Match: check them first with a GET of the record
     // (412 when it changed, or exists for a create); the upload follows only if the check passes.
     const check: KintoRequest = { method: "GET", path: collection.recordPath(id), headers: request.headers };
-    return executor.execute(check, resolved).pipe(
+    return execute(collection.scope, check, resolved).pipe(
       catchError((error: unknown) =>
         error instanceof KintoHttpError && error.status === 404 && lastModified === undefined ? of(null) : throwError(() => error),
       ),
@@ -177,6 +169,6 @@ export function removeAttachment(
       // Only `If-Match` makes sense for a removal (kinto-attachment ignores it today).
       headers: { ...resolved.headers, ...(options.last_modified !== undefined ? safeHeaders(resolved.safe, options.last_modified) : {}) },
     };
-    return collection.scope.executor.execute(request, resolved, { capability: "attachments" }).pipe(map(() => undefined));
+    return execute(collection.scope, request, resolved, { capability: "attachments" }).pipe(map(() => undefined));
   });
 }

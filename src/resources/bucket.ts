@@ -3,28 +3,19 @@
  */
 import type * as t from "io-ts";
 import { defer, type Observable } from "rxjs";
-import type { Page, ListOptions } from "../streams/pages";
-import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
-import { Group, HistoryEntry, KintoObject, type Envelope, type Tombstone } from "./codecs";
+import type { Page } from "../streams/pages";
+import { batch, type BatchOptions, type BatchResult } from "../streams/batch";
+import { bucketBatcher, type BucketBatcher } from "./batcher";
+import { Group, HistoryEntry, KintoObject, type Envelope, type Tombstone } from "../protocol/codecs";
 import { Collection } from "./collection";
-import type { Executor } from "./context";
-import {
-  createObject,
-  deleteList,
-  deleteObject,
-  getListETag,
-  getObject,
-  listObjects,
-  requireObject,
-  updateObject,
-  type DeleteOptions,
-  type ReadOptions,
-  type Scope,
-  type WriteOptions,
-} from "./operations";
-import type { CollectionOptions, ResourceOptions } from "./options";
-import { paths, segment } from "./paths";
+import { createObject, deleteObject, getListETag, getObject, requireObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
+import type { CollectionOptions, ResourceOptions } from "../protocol/options";
+import { paths } from "../protocol/paths";
 import { Resource } from "./resource";
+import { type ListOptions } from "../protocol/listing";
+import { deleteList, listObjects } from "../streams/pages";
+import { childScope, type Executor, type Scope } from "../protocol/scope";
+import { idOf } from "../protocol/paths";
 
 /** Options of `createCollection` and `createGroup`. */
 export interface CreateOptions extends WriteOptions {
@@ -40,18 +31,29 @@ export class Bucket extends Resource {
   override readonly scope: Scope;
 
   /**
-   * @param client the client
+   * Made by `client.bucket(name, options)`. @internal
+   * @param parent the client's scope
    * @param name the bucket id
-   * @param levels inherited option levels (client, bucket)
+   * @param options the bucket's own options (headers, safe, retry, timeout)
    */
   constructor(
-    readonly client: Executor,
+    private readonly parent: Scope,
     /** The bucket id. */
     override readonly name: string,
-    levels: readonly (ResourceOptions | undefined)[],
+    private readonly options: ResourceOptions = {},
   ) {
     super();
-    this.scope = { executor: client, levels };
+    this.scope = childScope(parent, options);
+  }
+
+  /** The client this bucket belongs to (its services: notices, server info...). */
+  get client(): Executor {
+    return this.scope.executor;
+  }
+
+  /** This bucket (same name and options) on `on(parent scope)`: a batch's recording scope. @internal */
+  rebuiltOn(on: (parent: Scope) => Scope): Bucket {
+    return new Bucket(on(this.parent), this.name, this.options);
   }
 
   protected override get path(): string {
@@ -147,14 +149,7 @@ export class Bucket extends Resource {
    * Sends the operations queued by `fn` in `/batch` requests (chunked by the server's
    * `batch_max_requests`), with this bucket as the default bucket.
    */
-  batch<R = BatchResult>(fn: (batch: Batcher) => void, options: BatchOptions = {}): Observable<R> {
-    return batch<R>(this.client, this.scope.levels, fn, { bucket: this.name, ...options });
+  batch<R = BatchResult>(fn: (batch: BucketBatcher) => void, options: BatchOptions = {}): Observable<R> {
+    return batch<BucketBatcher, R>(this.scope, ({ on, queue }) => bucketBatcher(this.rebuiltOn(on), queue), fn, options);
   }
-}
-
-/** The id of `value` (an id or an object with one), checked. */
-export function idOf(value: string | { id: string } | null | undefined): string {
-  const id = typeof value === "string" ? value : value?.id;
-  segment(id, "object");
-  return id as string;
 }

@@ -5,12 +5,12 @@
 import * as t from "io-ts";
 import { map, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { unquote } from "../streams/pages";
-import { withCapability } from "./capabilities";
-import { KintoObject, Tombstone } from "./codecs";
+import { withCapability } from "../protocol/capabilities";
+import { KintoObject, Tombstone } from "../protocol/codecs";
 import type { Collection, RecordOf } from "./collection";
-import { fetchJson } from "./operations";
-import type { ResourceOptions } from "./options";
+import { fetchJson } from "../protocol/operations";
+import type { ResourceOptions } from "../protocol/options";
+import { unquote } from "../protocol/listing";
 
 /** Options of `getChangeset`. */
 export interface ChangesetOptions extends Pick<ResourceOptions, "headers" | "retry" | "timeout"> {

@@ -2,35 +2,30 @@
  * The Kinto client: server information, buckets, permissions and batches, every operation a cold
  * Observable.
  */
-import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, type Observable } from "rxjs";
+import { catchError, defer, map, shareReplay, switchMap, throwError, type Observable, type SchedulerLike } from "rxjs";
 import { RetryBudget, type RetryBudgetOptions } from "../http/budget";
+import { clientChain, type KintoHandler, type KintoInterceptor } from "../http/chain";
 import { decodeWith } from "../http/decode";
-import { DEFAULT_MAX_RESPONSE_BYTES, InvalidArgumentError, KintoHttpError, MissingCapabilityError, type Capability, type ResponseTooLargeError } from "../http/errors";
-import { DEFAULT_MAX_BACKOFF, NoticeEmitter, Notices, type EventEmitterLike } from "../http/notices";
-import { isIdempotent, safeUrlText, type KintoRequest } from "../http/request";
-import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from "../http/retry";
-import { defaultFetch, send, type FetchLike, type KintoResponse, type TransportConfig } from "../http/transport";
 import { downloadChunks } from "../http/download";
-import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
-import type { ListOptions, Page } from "../streams/pages";
-import { Bucket } from "./bucket";
-import { KintoObject, PermissionEntry, ServerInfo, type Account, type Envelope, type OpenIDProvider, type Permissions, type ServerCapabilities, type ServerSettings, type ServerUser, type Tombstone } from "./codecs";
-import type { ExecuteFlags, Executor } from "./context";
-import {
-  createObject,
-  deleteList,
-  deleteObject,
-  fetchJson,
-  listObjects,
-  type DeleteOptions,
-  type ReadOptions,
-  type Scope,
-  type WriteOptions,
-} from "./operations";
-import type { Resolved, ResourceOptions } from "./options";
-import { paths } from "./paths";
-import { rawRequest, type RawRequest, type RawRequestOptions, type RawResponse } from "./raw";
+import { DEFAULT_MAX_RESPONSE_BYTES, InvalidArgumentError, KintoHttpError, MissingCapabilityError, type Capability, type ResponseTooLargeError } from "../http/errors";
+import { DEFAULT_MAX_BACKOFF, NoticeEmitter, Notices, type DeprecationAlert, type EventEmitterLike } from "../http/notices";
+import { safeUrlText } from "../http/request";
+import { DEFAULT_RETRY, type RetryPolicy } from "../http/retry";
+import { defaultFetch, send, type FetchLike, type TransportConfig } from "../http/transport";
+import type { Wait } from "../http/wait";
+import { KintoObject, PermissionEntry, ServerInfo, type Account, type Envelope, type OpenIDProvider, type Permissions, type ServerCapabilities, type ServerSettings, type ServerUser, type Tombstone } from "../protocol/codecs";
+import type { ListOptions } from "../protocol/listing";
+import { createObject, deleteObject, fetchJson, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
+import type { Resolved, ResourceOptions } from "../protocol/options";
+import { paths } from "../protocol/paths";
+import { clientScope, execute, type Executor, type Scope } from "../protocol/scope";
+import { batch, type BatchOptions, type BatchRecording, type BatchResult } from "../streams/batch";
+import { deleteList, listObjects, type Page } from "../streams/pages";
 import * as accounts from "./accounts";
+import { bucketBatcher, clientBatcher, collectionBatcher, type BucketBatcher, type ClientBatcher, type CollectionBatcher } from "./batcher";
+import { Bucket } from "./bucket";
+import type { Collection } from "./collection";
+import { rawRequest, type RawRequest, type RawRequestOptions, type RawResponse } from "./raw";
 import type * as t from "io-ts";
 
 /** Options of {@link KintoClient}, as kinto-http.js documents them, plus transport extras. */
@@ -69,6 +64,22 @@ export interface KintoClientOptions {
    * larger one fails with a {@link ResponseTooLargeError}, never retried.
    */
   readonly maxResponseBytes?: number;
+  /**
+   * Links of your own in the request chain (see {@link KintoInterceptor}), run in order for each
+   * attempt of each request, after the Backoff wait and before the transport: add a header, log,
+   * refresh a token on 401 and replay. Default none.
+   */
+  readonly interceptors?: readonly KintoInterceptor[];
+  /**
+   * The handler at the bottom of the chain, instead of the fetch transport (a transport of your
+   * own, or a test's stand-in answering in virtual time). Default: `fetch`.
+   */
+  readonly backend?: KintoHandler;
+  /**
+   * The scheduler of the client's timers (Backoff and retry waits, timeouts) and the clock of its
+   * notices: for tests on virtual time (RxJS's TestScheduler). Default: RxJS's async scheduler and `Date.now`.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** Options of server information calls. */
@@ -86,22 +97,20 @@ export interface CreateBucketOptions extends WriteOptions {
  * const client = new KintoClient("http://127.0.0.1:8888/v1", { headers: { Authorization: "Basic " + btoa("user:pass") } });
  * client.listBuckets().subscribe((page) => console.log(page.data));
  */
-export class KintoClient implements Executor {
+export class KintoClient {
   /** The server root, including the version, without trailing slash. */
   readonly remote: string;
-  /** Hot subjects of server notices: `backoff$`, `deprecated$`, `retryAfter$`. */
-  readonly notices: Notices;
   /** Backoff release time (ms since epoch; 0 when none). Replays the current value. */
-  readonly backoff$: Notices["backoff$"];
+  readonly backoff$: Observable<number>;
   /** Each deprecation `Alert` received. */
-  readonly deprecated$: Notices["deprecated$"];
+  readonly deprecated$: Observable<DeprecationAlert>;
   /** Release time of each `Retry-After` received. */
-  readonly retryAfter$: Notices["retryAfter$"];
+  readonly retryAfter$: Observable<number>;
   /**
    * Each wait of a request before it is sent, as it starts: a Backoff in force (feeds and uploads
    * wait for it) or the delay before a retry, with its length, end and request.
    */
-  readonly waiting$: Notices["waiting$"];
+  readonly waiting$: Observable<Wait>;
   /** The EventEmitter passed as `events`, else one created by the client (`client.events.on("backoff", …)`). */
   readonly events: EventEmitterLike;
   /** The default bucket name. */
@@ -110,9 +119,12 @@ export class KintoClient implements Executor {
   readonly retryBudget?: RetryBudget;
 
   private headers: Readonly<Record<string, string>>;
+  private readonly notices: Notices;
   private readonly options: ResourceOptions;
   private readonly transport: TransportConfig;
   private readonly retryPolicy: Omit<RetryPolicy, "count">;
+  private readonly services: Executor;
+  private readonly scope: Scope;
   private serverInfo$: Observable<ServerInfo>;
 
   /**
@@ -135,11 +147,14 @@ export class KintoClient implements Executor {
       throw new InvalidArgumentError(`maxResponseBytes must be a number >= 1, got ${options.maxResponseBytes}.`);
     }
     if (options.maxBackoff !== undefined && !(options.maxBackoff >= 0)) throw new InvalidArgumentError(`maxBackoff must be a number >= 0, got ${options.maxBackoff}.`);
-    this.notices = new Notices(this.events, Date.now, options.maxBackoff ?? DEFAULT_MAX_BACKOFF);
-    this.backoff$ = this.notices.backoff$;
-    this.deprecated$ = this.notices.deprecated$;
-    this.retryAfter$ = this.notices.retryAfter$;
-    this.waiting$ = this.notices.waiting$;
+    const interceptors = options.interceptors ?? [];
+    if (!Array.isArray(interceptors) || interceptors.some((i) => typeof i !== "function")) throw new InvalidArgumentError("interceptors must be an array of functions (request, next) => Observable.");
+    const scheduler = options.scheduler;
+    this.notices = new Notices(this.events, scheduler ? () => scheduler.now() : Date.now, options.maxBackoff ?? DEFAULT_MAX_BACKOFF);
+    this.backoff$ = this.notices.backoff$.asObservable();
+    this.deprecated$ = this.notices.deprecated$.asObservable();
+    this.retryAfter$ = this.notices.retryAfter$.asObservable();
+    this.waiting$ = this.notices.waiting$.asObservable();
     this.defaultBucket = options.bucket ?? "default";
     this.headers = { ...options.headers };
     this.options = { safe: options.safe ?? false, retry: options.retry ?? 0, timeout: options.timeout ?? null };
@@ -152,16 +167,32 @@ export class KintoClient implements Executor {
       fetch: options.fetch ?? defaultFetch(),
       headers: () => this.headers,
       requestMode: options.requestMode ?? "cors",
-      onHeaders: (headers) => this.notices.observe(headers),
       maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     };
+    const backend: KintoHandler = options.backend ?? ((request) => send(this.transport, request));
+    const retryPolicyFor = (count: number): RetryPolicy => ({ ...this.retryPolicy, count, acquire: this.acquire, wait: this.retryWait });
+    const handler = clientChain(
+      { notices: this.notices, retryPolicyFor, budget: this.retryBudget, capabilityError: (error, capability) => this.capabilityError(error, capability), scheduler },
+      interceptors,
+      backend,
+    );
+    this.services = {
+      handler,
+      remote: this.remote,
+      notices: this.notices,
+      retryPolicyFor,
+      scheduler,
+      fetchServerSettings: () => this.fetchServerSettings(),
+      fetchServerCapabilities: () => this.fetchServerCapabilities(),
+      download: (url, timeout) => this.download(url, timeout),
+    };
+    this.scope = clientScope(this.services, this.options);
     this.serverInfo$ = this.sharedServerInfo();
   }
 
   /** Server info fetched once and shared; a failure is not cached, so the next subscriber tries again. */
   private sharedServerInfo(): Observable<ServerInfo> {
-    const resolved = { headers: {}, safe: false, retry: this.options.retry ?? 0, timeout: this.options.timeout ?? null };
-    return defer(() => this.execute({ method: "GET", path: paths.root() }, resolved)).pipe(
+    return defer(() => execute(this.scope, { method: "GET", path: paths.root() }, this.options as Resolved)).pipe(
       map((response) => decodeWith(ServerInfo, response.json, "server info")),
       shareReplay({ bufferSize: 1, refCount: false }),
     );
@@ -177,24 +208,6 @@ export class KintoClient implements Executor {
   }
 
   /**
-   * Sends `request` with resolved options (headers, retry, timeout): the link that buckets and
-   * collections use. Cold: nothing is sent until subscribed. @internal
-   */
-  execute(request: KintoRequest, options: Resolved, flags: ExecuteFlags = {}): Observable<KintoResponse> {
-    // Only the links a request needs are built: most requests neither wait for a Backoff, nor
-    // retry, nor settle a retried write, and each link costs every request a subscriber or two.
-    const attempt = flags.waitBackoff
-      ? defer(() => {
-          const wait = this.notices.backoffRemaining();
-          const once = send(this.transport, request, options.timeout);
-          return wait > 0 ? this.notices.wait("backoff", wait, { method: request.method, path: request.path }).pipe(switchMap(() => once)) : once;
-        })
-      : send(this.transport, request, options.timeout);
-    const sent = this.settled(attempt, request, options, flags);
-    return flags.capability === undefined ? sent : sent.pipe(catchError((error: unknown) => this.capabilityError(error, flags.capability!)));
-  }
-
-  /**
    * `error`, or a {@link MissingCapabilityError} when it is a 404 of an unknown route and the server info does not list
    * `capability`: the info shared by the client, fetched on this first 404 if no call needed it before.
    */
@@ -207,40 +220,9 @@ export class KintoClient implements Executor {
     );
   }
 
-  /** `attempt` retried, and settled by `flags.settleRetried` when an earlier attempt may have been applied. */
-  private settled(attempt: Observable<KintoResponse>, request: KintoRequest, options: Resolved, flags: ExecuteFlags): Observable<KintoResponse> {
-    const settle = flags.settleRetried;
-    if (!settle) return this.retried(attempt, request, options);
-    return defer(() => {
-      let uncertain = false; // an attempt failed in a way that may have been applied
-      const watched = attempt.pipe(tap({ error: (error: unknown) => (uncertain ||= mayHaveBeenApplied(error)) }));
-      return this.retried(watched, request, options).pipe(
-        catchError((error: unknown) => {
-          const settled = uncertain ? settle(error) : undefined;
-          return settled ? of(settled) : throwError(() => error);
-        }),
-      );
-    });
-  }
-
-  /** `attempt` retried as `options.retry` says (RxJS's retry is no link at all for 0), the budget refilled on success. */
-  private retried(attempt: Observable<KintoResponse>, request: KintoRequest, options: Resolved): Observable<KintoResponse> {
-    const sent = options.retry <= 0 ? attempt : attempt.pipe(retryTransient(isIdempotent(request), this.retryPolicyFor(options.retry)));
-    const budget = this.retryBudget;
-    return budget ? sent.pipe(tap(() => budget.release())) : sent;
-  }
-
-  /**
-   * The client's retry policy (delays, caps, shared budget) for `count` retries: what its requests
-   * use, and what an upload uses to resend a chunk the server rolled back. @internal
-   */
-  retryPolicyFor(count: number): RetryPolicy {
-    return { ...this.retryPolicy, count, acquire: this.acquire, wait: this.retryWait };
-  }
-
   /** The wait before a retry, announced on `waiting$` (the failed request taken from its error). */
-  private readonly retryWait = (ms: number, error: unknown): Observable<unknown> =>
-    this.notices.wait("retry", ms, (error as { request?: { method: string; path: string } } | null)?.request, error);
+  private readonly retryWait = (ms: number, error: unknown, scheduler?: SchedulerLike): Observable<unknown> =>
+    this.notices.wait("retry", ms, (error as { request?: { method: string; path: string } } | null)?.request, error, scheduler ?? this.services.scheduler);
 
   /** The policy's own `acquire` (if any), then the shared budget (if any). */
   private readonly acquire = (error: unknown): boolean =>
@@ -248,16 +230,11 @@ export class KintoClient implements Executor {
 
   /**
    * The chunks of `url` (an attachment's location), fetched with the client's fetch but none of
-   * its headers: the file server may be another origin. @internal
+   * its headers: the file server may be another origin.
    */
-  readonly download = (url: string, timeout?: number | null): Observable<Uint8Array> => {
+  private download(url: string, timeout?: number | null): Observable<Uint8Array> {
     if (typeof url !== "string" || !/^https?:\/\//i.test(url)) throw new InvalidArgumentError("Only http(s) URLs are downloaded.");
     return downloadChunks(this.transport.fetch, url, timeout === undefined ? this.options.timeout : timeout);
-  };
-
-  /** The scope of client-level operations. */
-  private get scope(): Scope {
-    return { executor: this, levels: [this.options] };
   }
 
   /** Server information (root endpoint), fetched once per client and shared. */
@@ -291,7 +268,7 @@ export class KintoClient implements Executor {
 
   /** A bucket (no request is sent). */
   bucket(name: string, options: ResourceOptions = {}): Bucket {
-    return new Bucket(this, name, [this.options, options]);
+    return new Bucket(this.scope, name, options);
   }
 
   /** Pages of buckets. */
@@ -301,15 +278,12 @@ export class KintoClient implements Executor {
 
   /** Creates a bucket; without an id the server generates one. */
   createBucket(id?: string | null, options: CreateBucketOptions = {}): Observable<Envelope<KintoObject>> {
-    return defer(() => {
-      const data = { ...options.data, ...(id != null ? { id } : {}) };
-      return createObject(this.scope, paths.bucket(), (bid) => paths.bucket(bid), data, KintoObject, options);
-    });
+    return createBucketIn(this.scope, id, options);
   }
 
   /** Deletes a bucket (and everything in it). */
   deleteBucket(bucket: string | { id: string }, options: DeleteOptions = {}): Observable<Envelope<Tombstone>> {
-    return defer(() => deleteObject(this.scope, paths.bucket(typeof bucket === "string" ? bucket : bucket?.id), options));
+    return deleteBucketIn(this.scope, bucket, options);
   }
 
   /** Deletes the buckets matching `filters`: a `Page` of tombstones per chunk, as `Collection.deleteRecords`. */
@@ -321,8 +295,20 @@ export class KintoClient implements Executor {
    * Sends the operations queued by `fn` in `/batch` requests (chunked by the server's
    * `batch_max_requests`); `bucket` and `collection` options set the default resource of `fn`.
    */
-  batch<R = BatchResult>(fn: (batch: Batcher) => void, options: BatchOptions = {}): Observable<R> {
-    return batch<R>(this, [this.options], fn, options);
+  batch<R = BatchResult>(fn: (batch: CollectionBatcher) => void, options: BatchOptions & { readonly bucket: string; readonly collection: string }): Observable<R>;
+  batch<R = BatchResult>(fn: (batch: BucketBatcher) => void, options: BatchOptions & { readonly bucket: string }): Observable<R>;
+  batch<R = BatchResult>(fn: (batch: ClientBatcher) => void, options?: BatchOptions): Observable<R>;
+  batch<R = BatchResult>(fn: (batch: never) => void, options: BatchOptions = {}): Observable<R> {
+    const { bucket, collection } = options;
+    const open = ({ on, queue }: BatchRecording): ClientBatcher | BucketBatcher | CollectionBatcher => {
+      const recording = on(this.scope);
+      if (bucket === undefined) {
+        return clientBatcher({ bucket: (name, o) => new Bucket(recording, name, o), createBucket: (id, o) => createBucketIn(recording, id, o), deleteBucket: (b, o) => deleteBucketIn(recording, b, o) }, queue);
+      }
+      const b = new Bucket(recording, bucket);
+      return collection === undefined ? bucketBatcher(b, queue) : collectionBatcher(b.collection(collection) as Collection<never>, queue);
+    };
+    return batch<never, R>(this.scope, open as (recording: BatchRecording) => never, fn, options);
   }
 
   /**
@@ -395,13 +381,17 @@ export class KintoClient implements Executor {
   }
 }
 
-/**
- * Whether a failed attempt may have been applied by the server: everything but an HTTP error the
- * server answered before doing anything (a 4xx, or a 409/429/5xx with Retry-After).
- */
-function mayHaveBeenApplied(error: unknown): boolean {
-  if (!(error instanceof KintoHttpError)) return true;
-  return error.status >= 500 && error.retryAfterMs === undefined;
+/** Creates a bucket in `scope` (the client's, or a batch's recording). */
+function createBucketIn(scope: Scope, id: string | null | undefined, options: CreateBucketOptions = {}): Observable<Envelope<KintoObject>> {
+  return defer(() => {
+    const data = { ...options.data, ...(id != null ? { id } : {}) };
+    return createObject(scope, paths.bucket(), (bid) => paths.bucket(bid), data, KintoObject, options);
+  });
+}
+
+/** Deletes a bucket in `scope`. */
+function deleteBucketIn(scope: Scope, bucket: string | { id: string }, options: DeleteOptions = {}): Observable<Envelope<Tombstone>> {
+  return defer(() => deleteObject(scope, paths.bucket(typeof bucket === "string" ? bucket : bucket?.id), options));
 }
 
 /** A URL for messages: without `user:password@`, whatever the password holds. */

@@ -4,35 +4,23 @@
 import * as t from "io-ts";
 import { defer, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../http/errors";
-import { batch, type BatchOptions, type BatchResult, type Batcher } from "../streams/batch";
+import { batch, type BatchOptions, type BatchRecording, type BatchResult } from "../streams/batch";
+import { collectionBatcher, type CollectionBatcher } from "./batcher";
 import { watch, type WatchOptions, type Change } from "../streams/feed";
 import { snapshot } from "../streams/snapshot";
 import { upload, type UploadOptions, type UploadEvent, type UploadSource } from "../streams/upload";
-import { unquote, type ListOptions, type Page } from "../streams/pages";
+import { type Page, deleteList, listObjects } from "../streams/pages";
 import { getChangeset, type Changeset, type ChangesetOptions } from "./changeset";
 import type { Bucket } from "./bucket";
-import { idOf } from "./bucket";
-import { KintoObject, KintoObjectMeta, type Envelope, type Tombstone } from "./codecs";
-import {
-  createObject,
-  deleteList,
-  deleteObject,
-  getListETag,
-  getListTotal,
-  getObject,
-  listObjects,
-  requireObject,
-  updateObject,
-  type DeleteOptions,
-  type ReadOptions,
-  type Scope,
-  type WriteOptions,
-} from "./operations";
-import type { CollectionOptions, ResourceOptions } from "./options";
-import { paths, segment } from "./paths";
+import { KintoObject, KintoObjectMeta, type Envelope, type Tombstone } from "../protocol/codecs";
+import { createObject, deleteObject, getListETag, getListTotal, getObject, requireObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
+import type { CollectionOptions, ResourceOptions } from "../protocol/options";
+import { paths, segment, idOf } from "../protocol/paths";
 import { Resource } from "./resource";
 import { addAttachment, removeAttachment, type AttachmentOptions } from "./attachments";
 import { downloadAttachment, streamAttachment, type AttachmentRecord, type DownloadOptions } from "./attachment-download";
+import { unquote, type ListOptions } from "../protocol/listing";
+import { childScope, type Scope } from "../protocol/scope";
 
 /** The record type of a collection: the codec's type with `id` and `last_modified`, or {@link KintoObject}. */
 export type RecordOf<C extends t.Mixed | undefined> = C extends t.Mixed ? t.TypeOf<C> & KintoObjectMeta : KintoObject;
@@ -67,11 +55,11 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
     readonly bucket: Bucket,
     /** The collection id. */
     override readonly name: string,
-    options: CollectionOptions<C> = {},
+    private readonly options: CollectionOptions<C> = {},
   ) {
     super();
     const { codec, ...rest } = options;
-    this.scope = { executor: bucket.client, levels: [...bucket.scope.levels, rest] };
+    this.scope = childScope(bucket.scope, rest);
     this.recordCodec = (codec ? t.intersection([KintoObjectMeta, codec]) : KintoObject) as unknown as t.Type<RecordOf<C>, unknown, unknown>;
   }
 
@@ -139,7 +127,7 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
   listRecords(options: ListRecordsOptions = {}): Observable<Page<RecordOf<C>>> {
     return defer(() => {
       const { at, expected, ...rest } = options;
-      if (at !== undefined) return snapshot<RecordOf<C>>(this, at, rest);
+      if (at !== undefined) return snapshot<RecordOf<C>>({ scope: this.scope, bucket: this.bucket.name, collection: this.name, codec: this.recordCodec }, at, rest);
       const list = expected === undefined ? rest : { ...rest, filters: { ...rest.filters, _expected: unquote(String(expected)) } };
       return listObjects(this.scope, this.recordPath(), this.recordCodec, list);
     });
@@ -172,7 +160,7 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    * See `watch` (streams/feed).
    */
   watchRecords(options: WatchOptions = {}): Observable<Change<RecordOf<C>>> {
-    return watch(this, options);
+    return defer(() => watch({ scope: this.scope, path: this.recordPath(), codec: this.recordCodec }, options));
   }
 
   /**
@@ -180,14 +168,15 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    * most `concurrency` batches in flight. See `upload` (streams/upload).
    */
   uploadRecords(source: UploadSource, options: UploadOptions = {}): Observable<UploadEvent> {
-    return upload(this, source, options);
+    return defer(() => upload({ scope: this.scope, path: this.recordPath() }, source, options));
   }
 
   /**
    * Sends the operations queued by `fn` in `/batch` requests, with this collection as default.
    */
-  batch<R = BatchResult>(fn: (batch: Batcher) => void, options: BatchOptions = {}): Observable<R> {
-    return batch<R>(this.bucket.client, this.scope.levels, fn, { bucket: this.bucket.name, collection: this.name, ...options });
+  batch<R = BatchResult>(fn: (batch: CollectionBatcher) => void, options: BatchOptions = {}): Observable<R> {
+    const open = ({ on, queue }: BatchRecording) => collectionBatcher(new Collection(this.bucket.rebuiltOn(on), this.name, this.options) as Collection<never>, queue);
+    return batch<CollectionBatcher, R>(this.scope, open, fn, options);
   }
 
   /**

@@ -9,8 +9,8 @@ import { decodeWith } from "../http/decode";
 import { InvalidArgumentError } from "../http/errors";
 import type { HttpMethod, KintoRequest } from "../http/request";
 import type { HeadersLike } from "../http/transport";
-import { resolve, type Scope } from "./operations";
-import type { ResourceOptions } from "./options";
+import type { ResourceOptions } from "../protocol/options";
+import { resolve, type Scope, execute } from "../protocol/scope";
 
 /**
  * A request to any endpoint below the server's version root: the same value the client sends for
@@ -64,11 +64,11 @@ export function checkRawRequest(request: RawRequest): void {
 export function rawRequest<A>(scope: Scope, request: RawRequest, options: RawRequestOptions<t.Mixed | undefined> = {}): Observable<RawResponse<A>> {
   checkRawRequest(request);
   const resolved = resolve(scope, options);
-  const { method, path, query, body, idempotent } = request;
+  const { method, path, query, body, idempotent, context } = request;
   const headers = request.headers ? { ...resolved.headers, ...request.headers } : resolved.headers;
-  const sent: KintoRequest = { method, path, query, headers, body, idempotent };
+  const sent: KintoRequest = { method, path, query, headers, body, idempotent, context };
   const codec = options.codec;
-  return scope.executor.execute(sent, resolved).pipe(
+  return execute(scope, sent, resolved).pipe(
     map((response) => ({
       status: response.status,
       headers: response.headers,

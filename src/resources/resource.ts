@@ -2,19 +2,10 @@
  * What buckets and collections share: their own data and permissions.
  */
 import { defer, map, type Observable } from "rxjs";
-import { KintoObject, type Envelope, type Permissions } from "./codecs";
-import {
-  getObject,
-  getObjectPermissions,
-  patchPermissions,
-  requireObject,
-  updateObject,
-  type DeleteOptions,
-  type ReadOptions,
-  type Scope,
-  type WriteOptions,
-} from "./operations";
-import type { ResourceOptions } from "./options";
+import { KintoObject, type Envelope, type Permissions } from "../protocol/codecs";
+import { getObject, getObjectPermissions, patchPermissions, requireObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
+import type { ResourceOptions } from "../protocol/options";
+import { type Scope } from "../protocol/scope";
 
 /** Options of `setPermissions`, `addPermissions`, `removePermissions`. */
 export type PermissionsOptions = DeleteOptions;

@@ -2,17 +2,17 @@
  * Batches: operations queued by a function are sent to `/batch`, split into chunks of the server's
  * `batch_max_requests`, one chunk after the other.
  */
-import { concatMap, defer, EMPTY, from, isObservable, map, of, reduce, switchMap, timer, type Observable } from "rxjs";
+import { concatMap, defer, EMPTY, from, map, of, reduce, Subscription, switchMap, type Observable } from "rxjs";
+import type { KintoHandler } from "../http/chain";
 import { decodeWith } from "../http/decode";
 import { retryDelay } from "../http/retry";
+import { waitFor } from "../http/wait";
 import { isIdempotent, queryString, type KintoRequest } from "../http/request";
-import { BatchResponses, type BatchResponse } from "../resources/codecs";
-import type { Executor } from "../resources/context";
-import { cascade, type Resolved, type ResourceOptions } from "../resources/options";
+import { BatchResponses, type BatchResponse } from "../protocol/codecs";
+import { cascadeLevels, type Resolved, type ResourceOptions } from "../protocol/options";
+import { versionPrefix } from "../protocol/paths";
+import { execute, resolve, type ExecuteFlags, type Scope } from "../protocol/scope";
 import { abortingItem, outcomes, outcomeUnknown, rolledBack, TransactionAbortedError, type Outcome } from "./outcomes";
-import type { Bucket } from "../resources/bucket";
-import type { Collection } from "../resources/collection";
-import type { KintoClient } from "../resources/client";
 
 /** One sub-request of a `/batch` body. */
 export interface BatchRequest {
@@ -93,21 +93,15 @@ export interface AggregateResponse {
 /** What `batch` emits: the responses in request order (each with its outcome), or the aggregate. */
 export type BatchResult = CheckedBatchResponse[] | AggregateResponse;
 
-/** The public members of `T` (an intersection of classes with private members would be `never`). */
-type Public<T> = { [K in keyof T]: T[K] };
-
 /**
- * What the function given to `batch` receives: the client, bucket or collection API, whose writes
- * are queued instead of sent (no need to subscribe to them).
+ * The handler of a batch's recording scope: each request is recorded as a sub-request (its path
+ * with the version prefix and query) and answered with nothing, so that the operation completes at once.
  */
-export type Batcher = Public<KintoClient> & Public<Bucket> & Public<Collection<undefined>>;
-
-/** A client stand-in that records requests instead of sending them. */
-class Recorder implements Pick<Executor, "execute"> {
+class Recorder {
   readonly requests: BatchRequest[] = [];
   readonly idempotent: boolean[] = [];
   constructor(private readonly prefix: string) {}
-  execute(request: KintoRequest): Observable<never> {
+  readonly handle: KintoHandler = (request) => {
     this.requests.push({
       method: request.method,
       path: this.prefix + request.path + queryString(request.query),
@@ -116,28 +110,7 @@ class Recorder implements Pick<Executor, "execute"> {
     });
     this.idempotent.push(isIdempotent(request));
     return EMPTY;
-  }
-}
-
-/**
- * Wraps a resource so that each Observable it returns is subscribed at once (queued). A call that
- * fails before queueing (an invalid id...) is reported to `onError`, not thrown out of band.
- */
-function queueing<T extends object>(target: T, onError: (error: unknown) => void): T {
-  return new Proxy(target, {
-    get(object, property, receiver) {
-      const value: unknown = Reflect.get(object, property, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        const result: unknown = (value as (...a: unknown[]) => unknown).apply(object, args);
-        if (isObservable(result)) {
-          result.subscribe({ error: onError });
-          return result;
-        }
-        return result && typeof result === "object" ? queueing(result as object, onError) : result;
-      };
-    },
-  });
+  };
 }
 
 /** Splits `items` into chunks of at most `size`. */
@@ -152,35 +125,23 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  * each chunk's responses, checked ({@link sendChecked}). A chunk whose sub-requests are all safe to
  * repeat may be retried whole on a transport failure.
  */
-export function sendBatches(
-  client: Executor,
-  levels: readonly (ResourceOptions | undefined)[],
-  requests: readonly BatchRequest[],
-  idempotent: readonly boolean[],
-  options: ResourceOptions = {},
-): Observable<CheckedBatchResponse[]> {
-  const resolved = cascade(...levels, options);
-  return client.fetchServerSettings().pipe(
+export function sendBatches(scope: Scope, requests: readonly BatchRequest[], idempotent: readonly boolean[], options: ResourceOptions = {}): Observable<CheckedBatchResponse[]> {
+  const resolved = resolve(scope, options);
+  return scope.executor.fetchServerSettings().pipe(
     switchMap((settings) => {
       const size = settings.batch_max_requests || requests.length || 1;
       const indexes = chunks(requests.map((_, i) => i), size);
       return from(indexes).pipe(
-        concatMap((chunk) => sendChecked(client, chunk.map((i) => requests[i]), chunk.every((i) => idempotent[i]), resolved)),
+        concatMap((chunk) => sendChecked(scope, chunk.map((i) => requests[i]), chunk.every((i) => idempotent[i]), resolved)),
       );
     }),
   );
 }
 
 /** Sends one `/batch` request; emits its responses as the server sent them. */
-export function sendChunk(
-  client: Executor,
-  requests: readonly BatchRequest[],
-  idempotent: boolean,
-  resolved: ReturnType<typeof cascade>,
-  flags: { waitBackoff?: boolean } = {},
-): Observable<BatchResponse[]> {
+export function sendChunk(scope: Scope, requests: readonly BatchRequest[], idempotent: boolean, resolved: Resolved, flags: ExecuteFlags = {}): Observable<BatchResponse[]> {
   const request: KintoRequest = { method: "POST", path: "/batch", body: { requests }, headers: resolved.headers, idempotent };
-  return client.execute(request, resolved, flags).pipe(map((response) => decodeWith(BatchResponses, response.json, "/batch").responses));
+  return execute(scope, request, resolved, flags).pipe(map((response) => decodeWith(BatchResponses, response.json, "/batch").responses));
 }
 
 /** A sub-response with what became of it on the server (see {@link Outcome}). */
@@ -196,11 +157,11 @@ export type CheckedBatchResponse = BatchResponse & {
  * the client's retry delay), drawing from the retry budget: a create by POST as a create-only PUT
  * at the id the server had given it (`If-None-Match: *`), so that no write is ever duplicated.
  */
-export function sendChecked(client: Executor, requests: readonly BatchRequest[], idempotent: boolean, resolved: Resolved): Observable<CheckedBatchResponse[]> {
-  const policy = client.retryPolicyFor(resolved.retry);
+export function sendChecked(scope: Scope, requests: readonly BatchRequest[], idempotent: boolean, resolved: Resolved): Observable<CheckedBatchResponse[]> {
+  const policy = scope.executor.retryPolicyFor(resolved.retry);
   const results: (CheckedBatchResponse | undefined)[] = requests.map(() => undefined);
   const attempt = (pending: readonly number[], sent: readonly BatchRequest[], round: number): Observable<CheckedBatchResponse[]> =>
-    sendChunk(client, sent, idempotent && round === 0, resolved).pipe(
+    sendChunk(scope, sent, idempotent && round === 0, resolved).pipe(
       concatMap((responses) => {
         const found = outcomes(sent, responses);
         // Only a 409 rolls writes back (`outcomes`), so when any was, this is the last 409.
@@ -220,7 +181,7 @@ export function sendChecked(client: Executor, requests: readonly BatchRequest[],
         const aborted = new TransactionAbortedError(responses[cause]);
         if (policy.acquire && !policy.acquire(aborted)) return of(results as CheckedBatchResponse[]);
         const wait = Math.min(retryDelay(aborted, round + 1, policy), policy.maxRetryAfter);
-        return timer(wait).pipe(concatMap(() => attempt(again, resend, round + 1)));
+        return (policy.wait ? policy.wait(wait, aborted) : waitFor(wait)).pipe(concatMap(() => attempt(again, resend, round + 1)));
       }),
     );
   return defer(() => attempt(requests.map((_, i) => i), requests, 0));
@@ -263,35 +224,43 @@ export function aggregate(responses: readonly CheckedBatchResponse[], requests: 
   return result;
 }
 
+/** What a batch's `open` gets: how to rebuild a resource on the recording scope, and the queue. */
+export interface BatchRecording {
+  /** `scope` with its handler swapped for the recorder, and the batch's `safe` as its nearest level. */
+  readonly on: (scope: Scope) => Scope;
+  /** Subscribes an operation at once: its request is recorded, and it completes. */
+  readonly queue: (operation: Observable<unknown>) => void;
+}
+
 /**
- * `client.batch`, `bucket.batch`, `collection.batch`: runs `fn` against a queueing copy of the
- * resource, then sends the queued operations. Emits one array of responses in request order (or
- * the aggregate with `aggregate: true`) and completes.
+ * `client.batch`, `bucket.batch`, `collection.batch`: runs `fn` on what `open` builds on the
+ * recording (the resource rebuilt on a scope whose handler records instead of sending), then sends
+ * what was queued through `scope`. Every queued operation completes while `fn` runs; nothing it
+ * started outlives the call. Emits one array of responses in request order (or the aggregate with
+ * `aggregate: true`) and completes.
+ * @param scope the resource's scope: the `/batch` requests go to its handler, with its options
+ * @param open builds what `fn` receives
  */
-export function batch<R>(
-  client: Executor & { bucket?: unknown },
-  levels: readonly (ResourceOptions | undefined)[],
-  fn: (batch: Batcher) => void,
-  options: BatchOptions,
-): Observable<R> {
+export function batch<B, R>(scope: Scope, open: (recording: BatchRecording) => B, fn: (batch: B) => void, options: BatchOptions): Observable<R> {
   return defer(() => {
-    const prefix = new URL(client.remote + "/").pathname.replace(/\/$/, "");
-    const recorder = new Recorder(prefix);
-    const { aggregate: wantAggregate, bucket, collection, ...callOptions } = options;
-    // A client of the same class whose execute records; resources built on it queue their requests.
-    const proxyClient = Object.create(client, { execute: { value: recorder.execute.bind(recorder) } }) as KintoClient;
-    const batchOptions = { safe: cascade(...levels, callOptions).safe };
-    let root: object = proxyClient;
-    if (bucket !== undefined) {
-      const b = proxyClient.bucket(bucket, batchOptions);
-      root = collection !== undefined ? b.collection(collection) : b;
-    }
+    const recorder = new Recorder(versionPrefix(scope.executor.remote));
+    const { aggregate: wantAggregate, bucket: _bucket, collection: _collection, ...callOptions } = options;
+    const safe = { safe: cascadeLevels(scope.levels, callOptions).safe };
     const errors: unknown[] = [];
-    fn(queueing(root, (error) => errors.push(error)) as Batcher);
+    const queued = new Subscription();
+    const recording: BatchRecording = {
+      on: (parent) => ({ executor: parent.executor, handler: recorder.handle, levels: [...parent.levels, safe] }),
+      queue: (operation) => queued.add(operation.subscribe({ error: (error: unknown) => errors.push(error) })),
+    };
+    try {
+      fn(open(recording));
+    } finally {
+      queued.unsubscribe();
+    }
     // Nothing is sent when one of the queued calls was refused.
     if (errors.length > 0) throw errors[0];
     if (recorder.requests.length === 0) return from([(wantAggregate ? aggregate([], []) : []) as R]);
-    return sendBatches(client, levels, recorder.requests, recorder.idempotent, callOptions).pipe(
+    return sendBatches(scope, recorder.requests, recorder.idempotent, callOptions).pipe(
       reduce((all, responses) => all.concat(responses), [] as CheckedBatchResponse[]),
       map((responses) => (wantAggregate ? aggregate(responses, recorder.requests) : responses) as R),
     );

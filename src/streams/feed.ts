@@ -19,36 +19,17 @@
  * (without If-None-Match) every `window / 2` ms, and drops what it already emitted.
  */
 import * as t from "io-ts";
-import {
-  asyncScheduler,
-  concat,
-  concatMap,
-  defer,
-  EMPTY,
-  expand,
-  finalize,
-  from,
-  ignoreElements,
-  Observable,
-  repeat,
-  tap,
-  retry,
-  throwError,
-  timer,
-  type MonoTypeOperatorFunction,
-  type SchedulerLike,
-} from "rxjs";
+import { asyncScheduler, concat, concatMap, defer, EMPTY, expand, finalize, from, ignoreElements, Observable, repeat, tap, timer, type SchedulerLike } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError, PayloadValidationError, RetryAfterTooLongError, type PaginationLoopError } from "../http/errors";
+import { InvalidArgumentError, PayloadValidationError, type PaginationLoopError, type RetryAfterTooLongError } from "../http/errors";
 import type { KintoRequest } from "../http/request";
+import { retryTransient, type RetryPolicy } from "../http/retry";
 import type { KintoResponse } from "../http/transport";
-import { isTransient } from "../http/retry";
-import { Tombstone, type KintoObjectMeta } from "../resources/codecs";
-import type { Collection, RecordOf } from "../resources/collection";
-import { resolve } from "../resources/operations";
-import type { Executor } from "../resources/context";
-import type { Resolved, ResourceOptions } from "../resources/options";
-import { listQuery, nextPageRequest, PageGuard, unquote, type FilterValue } from "./pages";
+import { Tombstone, type KintoObjectMeta } from "../protocol/codecs";
+import { listQuery, unquote, type FilterValue } from "../protocol/listing";
+import type { Resolved, ResourceOptions } from "../protocol/options";
+import { execute, resolve, type Scope } from "../protocol/scope";
+import { nextPageRequest, PageGuard } from "./pages";
 
 /** Options of the live feed (`collection.watchRecords(options)`). */
 export interface WatchOptions extends Pick<ResourceOptions, "headers" | "timeout"> {
@@ -78,17 +59,16 @@ export interface WatchOptions extends Pick<ResourceOptions, "headers" | "timeout
   readonly limit?: number;
   /** Most requests of one poll, its pages followed (default `DEFAULT_MAX_PAGE_REQUESTS`, 100,000): beyond, a {@link PaginationLoopError}. */
   readonly maxRequests?: number;
-  /** Consecutive failed attempts retried before the feed errors (default: unlimited). */
-  readonly maxRetries?: number;
-  /** First retry delay in ms, doubled at each consecutive failure (default 500). A Retry-After wins. */
-  readonly retryDelay?: number;
-  /** Cap of the retry delay in ms (default 30 000). */
-  readonly maxRetryDelay?: number;
+  /** Consecutive failed polls retried before the feed errors (default: unlimited; the client's `retry` does not apply). */
+  readonly retry?: number;
   /**
-   * Longest server `Retry-After` waited for, in ms (default 120 000); a longer one ends the feed
-   * with a {@link RetryAfterTooLongError} instead of sleeping.
+   * The retry delays, over the client's `retryPolicy` (same names): `baseDelay` (default 500 ms for
+   * feeds: the first delay, doubled at each consecutive failure, with jitter, and never shorter,
+   * even after a `Retry-After: 0`), `maxDelay` (its cap, 30 s), `maxRetryAfter` (the longest
+   * server `Retry-After` waited for, 2 min: a longer one ends the feed with a
+   * {@link RetryAfterTooLongError}) and `random` (the jitter's source).
    */
-  readonly maxRetryAfter?: number;
+  readonly retryPolicy?: Partial<Pick<RetryPolicy, "baseDelay" | "maxDelay" | "maxRetryAfter" | "random">>;
   /** Scheduler of the feed's timers (intervals, retries, Backoff waits, the quiet clock); for tests. */
   readonly scheduler?: SchedulerLike;
 }
@@ -100,16 +80,7 @@ export type Change<T> = T | Tombstone;
  * Defaults of {@link WatchOptions}. `timeout` (30 s) bounds every request of a poll, body included,
  * when neither the call nor the client sets one: a stalled server is aborted and retried.
  */
-export const WATCH_DEFAULTS = { interval: 1000, window: 5000, timeout: 30_000, maxRetries: Infinity, retryDelay: 500, maxRetryDelay: 30_000, maxRetryAfter: 120_000 } as const;
-
-/**
- * The delay before retry number `attempt` (1-based) of a feed: the server's Retry-After when it
- * sent one, else `base · 2^(attempt-1)` capped at `max`.
- */
-export function feedRetryDelay(error: unknown, attempt: number, base: number, max: number): number {
-  if (error instanceof KintoHttpError && error.retryAfterMs !== undefined) return error.retryAfterMs;
-  return Math.min(max, base * 2 ** (attempt - 1));
-}
+export const WATCH_DEFAULTS = { interval: 1000, window: 5000, timeout: 30_000, retry: Infinity, retryPolicy: { baseDelay: 500 } } as const;
 
 const ListOfUnknown = t.type({ data: t.array(t.unknown) });
 
@@ -242,11 +213,12 @@ export class FeedWindow {
 }
 
 function checkOptions(options: WatchOptions): void {
-  const { since, interval, window, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter, limit } = options;
+  const { since, interval, window, retry, limit } = options;
+  const { baseDelay, maxDelay, maxRetryAfter } = options.retryPolicy ?? {};
   if (since !== undefined && !/^\d+$/.test(unquote(String(since)))) {
     throw new InvalidArgumentError(`since must be a timestamp (digits), got ${JSON.stringify(since)}.`);
   }
-  for (const [name, value] of Object.entries({ interval, window, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter })) {
+  for (const [name, value] of Object.entries({ interval, window, retry, baseDelay, maxDelay, maxRetryAfter })) {
     if (value !== undefined && !(value >= 0)) throw new InvalidArgumentError(`${name} must be a number >= 0, got ${value}.`);
   }
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`limit must be an integer >= 1, got ${limit}.`);
@@ -254,7 +226,7 @@ function checkOptions(options: WatchOptions): void {
 
 /** What one subscription of a feed works with, options resolved. */
 interface FeedContext<T> {
-  readonly executor: Executor;
+  readonly scope: Scope;
   readonly resolved: Resolved;
   readonly path: string;
   readonly record: t.Type<T, unknown, unknown>;
@@ -262,37 +234,6 @@ interface FeedContext<T> {
   readonly limit?: number;
   readonly maxRequests?: number;
   readonly scheduler?: SchedulerLike;
-}
-
-/**
- * Operator: retries transient failures (the feed only sends GET and HEAD) with {@link feedRetryDelay},
- * never sooner than `base` (a `Retry-After: 0` is no reason to hammer a failing server). Each retry
- * draws from the client's retry budget; when the budget refuses, the feed waits `max` instead of
- * failing (it stays alive, and sends nothing meanwhile). Waits are announced on `client.waiting$`.
- */
-function retryTransientFeed<X>(feed: Pick<FeedContext<unknown>, "executor" | "path" | "scheduler">, count: number, base: number, max: number, maxRetryAfter: number): MonoTypeOperatorFunction<X> {
-  const policy = feed.executor.retryPolicyFor(count);
-  return retry<X>({
-    count,
-    delay: (error: unknown, attempt: number) => {
-      if (!isTransient(error, true)) return throwError(() => error);
-      if (error instanceof KintoHttpError && error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfter) {
-        return throwError(() => new RetryAfterTooLongError(error.retryAfterMs!, maxRetryAfter, error));
-      }
-      const granted = !policy.acquire || policy.acquire(error);
-      const ms = granted ? Math.max(base, feedRetryDelay(error, attempt, base, max)) : max;
-      return feed.executor.notices.wait("retry", ms, { method: "GET", path: feed.path }, error, feed.scheduler);
-    },
-  });
-}
-
-/** Operator: subscribes to the source only once the server's Backoff (if any) is over; the wait is announced on `client.waiting$`. */
-function afterBackoff<X>(feed: Pick<FeedContext<unknown>, "executor" | "path" | "scheduler">): MonoTypeOperatorFunction<X> {
-  return (source) =>
-    defer(() => {
-      const wait = feed.executor.notices.backoffRemaining();
-      return wait > 0 ? concat(feed.executor.notices.wait("backoff", wait, { method: "GET", path: feed.path }, undefined, feed.scheduler).pipe(ignoreElements()), source) : source;
-    });
 }
 
 /** An ETag header as a timestamp (`"123"`, or the weak `W/"123"` of a compressing proxy). */
@@ -314,13 +255,13 @@ function listing<T>(feed: FeedContext<T>, first: KintoRequest): Observable<Kinto
     let guard = new PageGuard(feed.maxRequests);
     const send = (request: KintoRequest) => {
       guard = guard.visit(request);
-      return feed.executor.execute(request, feed.resolved, { waitBackoff: true });
+      return execute(feed.scope, request, feed.resolved, { waitBackoff: true });
     };
     return send(first).pipe(
       expand((response) => {
         const next = response.status === 304 ? null : response.headers.get("Next-Page");
         // Later pages carry the resolved headers, not the first page's If-None-Match.
-        return next === null ? EMPTY : defer(() => send({ ...nextPageRequest(feed.executor.remote, next), headers: feed.resolved.headers }));
+        return next === null ? EMPTY : defer(() => send({ ...nextPageRequest(feed.scope.executor.remote, next), headers: feed.resolved.headers }));
       }, 1),
     );
   });
@@ -353,7 +294,7 @@ function poll<T>(feed: FeedContext<T>, state: FeedWindow): Observable<Change<T>>
 /** Moves the cursor to the records list's timestamp (one HEAD); emits nothing. */
 function startAtListTimestamp<T>(feed: FeedContext<T>, state: FeedWindow): Observable<never> {
   const head: KintoRequest = { method: "HEAD", path: feed.path, headers: feed.resolved.headers };
-  return feed.executor.execute(head, feed.resolved, { waitBackoff: true }).pipe(
+  return execute(feed.scope, head, feed.resolved, { waitBackoff: true }).pipe(
     concatMap((response) => {
       state.startAt(etagOf(response));
       return EMPTY;
@@ -361,10 +302,20 @@ function startAtListTimestamp<T>(feed: FeedContext<T>, state: FeedWindow): Obser
   );
 }
 
+/** What a feed watches: a records list, where its requests go, and the codec of one record. */
+export interface FeedTarget<T> {
+  /** The collection's scope (client, handler, option levels). */
+  readonly scope: Scope;
+  /** The records list's path. */
+  readonly path: string;
+  /** The codec of one record. */
+  readonly codec: t.Type<T, unknown, unknown>;
+}
+
 /**
- * A live feed of the changes of `collection`'s records: created and updated records, and the
- * tombstones (`{id, last_modified, deleted: true}`) of deleted ones. Cold: each subscription polls
- * on its own; unsubscribing aborts the request in flight and clears every timer.
+ * A live feed of the changes of a records list: created and updated records, and the tombstones
+ * (`{id, last_modified, deleted: true}`) of deleted ones. Cold: each subscription polls on its
+ * own; unsubscribing aborts the request in flight and clears every timer.
  *
  * Guarantee (on every Kinto backend, PostgreSQL with several workers included): every committed
  * change stamped after the start is emitted, or superseded by a later emitted version of the same
@@ -373,41 +324,52 @@ function startAtListTimestamp<T>(feed: FeedContext<T>, state: FeedWindow): Obser
  * the first poll that sees it, after newer changes of other records. See {@link WatchOptions.window}
  * for the limit.
  *
- * Transient failures (network, timeouts, 5xx, invalid JSON) are retried with a capped exponential
- * delay, unlimited by default (`maxRetries`); other errors (4xx, {@link PayloadValidationError})
- * end the feed. No request is sent while the server's Backoff is in force.
- * @param collection the watched collection (its codec decodes the records)
+ * Transient failures (network, timeouts, 5xx, invalid JSON) are retried by the same operator as
+ * every request ({@link retryTransient}: jitter, the client's retry budget, waits announced on
+ * `waiting$`), unlimited by default (`retry`); other errors (4xx, {@link PayloadValidationError})
+ * end the feed. When the budget refuses a retry, the feed waits `maxDelay` instead of failing. No
+ * request is sent while the server's Backoff is in force (the chain's Backoff link).
+ * @param target the records list and its codec
  * @param options see {@link WatchOptions}
  * @example
  * collection.watchRecords({ interval: 500 }).subscribe((change) =>
  *   "deleted" in change ? console.log("deleted", change.id) : console.log("changed", change));
  */
-export function watch<C extends t.Mixed | undefined>(collection: Collection<C>, options: WatchOptions = {}): Observable<Change<RecordOf<C>>> {
+export function watch<T>(target: FeedTarget<T>, options: WatchOptions = {}): Observable<Change<T>> {
   return defer(() => {
     checkOptions(options);
-    const { interval, window, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter } = { ...WATCH_DEFAULTS, ...withoutUndefined(options) };
+    const { interval, window, retry } = { ...WATCH_DEFAULTS, ...withoutUndefined(options) };
     const { scheduler, filters, limit } = options;
-    const executor = collection.scope.executor;
-    const resolved = resolve(collection.scope, { headers: options.headers, timeout: options.timeout });
-    const feed: FeedContext<RecordOf<C>> = {
-      executor,
-      // The feed owns its retries: the executor sends each attempt once.
+    const executor = target.scope.executor;
+    const resolved = resolve(target.scope, { headers: options.headers, timeout: options.timeout });
+    const feed: FeedContext<T> = {
+      scope: target.scope,
+      // The feed owns its retries (a poll is retried whole): the chain sends each attempt once.
       resolved: { ...resolved, retry: 0, timeout: resolved.timeout ?? WATCH_DEFAULTS.timeout },
-      path: collection.recordPath(),
-      record: collection.recordCodec,
+      path: target.path,
+      record: target.codec,
       filters,
       limit,
       maxRequests: options.maxRequests,
       scheduler,
     };
-    const clock = scheduler ?? asyncScheduler;
+    const clock = scheduler ?? executor.scheduler ?? asyncScheduler;
     const start = options.since === undefined ? undefined : Number(unquote(String(options.since)));
     const state = new FeedWindow(start, window, () => clock.now());
-    const guarded = <X>(source: Observable<X>) => source.pipe(afterBackoff(feed), retryTransientFeed(feed, maxRetries, retryDelay, maxRetryDelay, maxRetryAfter));
+    const policy = { ...executor.retryPolicyFor(retry), ...WATCH_DEFAULTS.retryPolicy, ...withoutUndefined(options.retryPolicy ?? {}) };
+    const options$ = {
+      ...policy,
+      idempotent: true, // the feed sends only GET and HEAD
+      minDelay: policy.baseDelay,
+      whenRefused: policy.maxDelay,
+      resetOnSuccess: true,
+      scheduler: scheduler ?? executor.scheduler,
+    };
+    const retried = <X>(source: Observable<X>): Observable<X> => source.pipe(retryTransient<X>(options$));
 
-    const polls = guarded(poll(feed, state));
-    const first = options.since === undefined ? guarded(startAtListTimestamp(feed, state)) : polls;
-    const loop = concat(timer(interval, scheduler).pipe(ignoreElements()), polls).pipe(repeat());
+    const polls = retried(poll(feed, state));
+    const first = options.since === undefined ? retried(startAtListTimestamp(feed, state)) : polls;
+    const loop = concat(timer(interval, clock).pipe(ignoreElements()), polls).pipe(repeat());
     return concat(first, loop);
   });
 }

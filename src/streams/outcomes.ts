@@ -17,7 +17,7 @@
 import { KintoHttpError, type KintoErrorBody } from "../http/errors";
 import { errorBodyOf } from "../http/decode";
 import { parseRetryAfter } from "../http/retry-after";
-import type { BatchResponse } from "../resources/codecs";
+import type { BatchResponse } from "../protocol/codecs";
 import type { BatchRequest } from "./batch";
 
 /**

@@ -6,11 +6,13 @@ import * as t from "io-ts";
 import { defer, map, Observable, type OperatorFunction, mergeMap, from, toArray, firstValueFrom, type Subscription } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { DEFAULT_MAX_PAGE_REQUESTS, InvalidArgumentError, PaginationLoopError, PayloadValidationError } from "../http/errors";
-import { queryString, type KintoRequest, type QueryValue } from "../http/request";
+import { queryString, type KintoRequest } from "../http/request";
 import type { KintoResponse } from "../http/transport";
-import type { ExecuteFlags, Executor } from "../resources/context";
-import type { Resolved, ResourceOptions } from "../resources/options";
-import { list } from "../resources/codecs";
+import { list, Tombstone } from "../protocol/codecs";
+import { etagTimestamp, listQuery, totalFrom, type ListOptions } from "../protocol/listing";
+import type { Resolved } from "../protocol/options";
+import { execute, resolve, type ExecuteFlags, type Scope } from "../protocol/scope";
+import type { Capability } from "../http/errors";
 
 /** One page of a list. */
 export interface Page<T> {
@@ -30,71 +32,6 @@ export interface Page<T> {
   readonly hasNextPage: boolean;
   /** The next page (cold); errors when there is none. */
   readonly next: () => Observable<Page<T>>;
-}
-
-/** A filter value: equality, or a list for `in_`, `exclude_`, `contains_`... */
-export type FilterValue = string | number | boolean | readonly (string | number)[];
-
-/** The generic parameters for sorting, filtering and paginating results. */
-export interface ListOptions extends ResourceOptions {
-  /** Sort field(s), e.g. `title` or `-last_modified` (default `-last_modified`). */
-  readonly sort?: string;
-  /** Objects per page (`_limit`); the server's `paginate_by` when unset. */
-  readonly limit?: number;
-  /** How many pages to fetch (default 1); `Infinity` for all, fetched lazily. */
-  readonly pages?: number;
-  /**
-   * Most requests this listing may send, Next-Pages included (default 100,000): beyond, it fails
-   * with a {@link PaginationLoopError}. A Next-Page URL already requested fails at once.
-   */
-  readonly maxRequests?: number;
-  /** Filters, with Kinto's operators as key prefixes (`min_size`, `in_id`, `has_title`...). */
-  readonly filters?: Readonly<Record<string, FilterValue>>;
-  /** Only objects changed after this timestamp (`_since`), tombstones included. */
-  readonly since?: string | number;
-  /** Only objects changed before this timestamp (`_before`). */
-  readonly before?: string | number;
-  /** Only these fields (`_fields`). */
-  readonly fields?: readonly string[];
-}
-
-/** Query parameters of {@link ListOptions}. */
-export function listQuery(options: ListOptions): Record<string, QueryValue> {
-  const query: Record<string, QueryValue> = { _sort: options.sort ?? "-last_modified" };
-  if (options.limit !== undefined) query._limit = options.limit;
-  if (options.since !== undefined) query._since = etagValue(String(options.since));
-  if (options.before !== undefined) query._before = etagValue(String(options.before));
-  if (options.fields) query._fields = options.fields;
-  for (const [key, value] of Object.entries(options.filters ?? {})) query[key] = value;
-  return query;
-}
-
-/**
- * Strips the double quotes of an ETag, and the `W/` of a weak one (`W/"123"` → `123`): a proxy that
- * compresses responses (nginx's gzip) turns Kinto's `"123"` into `W/"123"`.
- */
-export function unquote(etag: string): string;
-export function unquote(etag: string | null): string | null;
-export function unquote(etag: string | null): string | null {
-  return etag === null ? null : etagValue(etag);
-}
-
-/** An ETag's value: `W/` and the double quotes stripped, surrounding spaces trimmed. */
-function etagValue(etag: string): string {
-  return etag.trim().replace(/^W\//, "").replace(/"/g, "");
-}
-
-/**
- * The timestamp an ETag (strong `"123"` or weak `W/"123"`) stands for, as a string of digits; `null`
- * when there is no ETag or it is not a Kinto timestamp (digits only, a safe integer).
- * @param etag an `ETag` header value
- * @example
- * etagTimestamp('W/"1700000000000"'); // "1700000000000"
- */
-export function etagTimestamp(etag: string | null | undefined): string | null {
-  if (etag == null) return null;
-  const value = etagValue(etag);
-  return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? value : null;
 }
 
 /**
@@ -156,12 +93,6 @@ export function nextPageRequest(remote: string, nextUrl: string): KintoRequest {
   return { method: "GET", path: next.pathname.slice(prefix.length), query };
 }
 
-/** `Total-Records` (or `Total-Objects`) as a safe integer; `null` when absent or absurd (`1e400` digits). */
-export function totalFrom(headers: Pick<Headers, "get">): number | null {
-  const value = (headers.get("Total-Records") ?? headers.get("Total-Objects"))?.trim();
-  return value !== undefined && /^\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : null;
-}
-
 /** The newest `last_modified` of `data`, as a string; `null` when none. */
 function newest(data: readonly unknown[]): string | null {
   let max = -1;
@@ -198,7 +129,7 @@ function decodeList<A>(codec: t.Type<{ data: A[] }, unknown, unknown>, json: unk
  * the previous one was delivered and only if the subscriber is still there: with `take(3)`,
  * exactly three requests are sent. Pages are followed in a loop, never by recursion: a listing of a
  * million pages runs in constant stack depth, even when the executor answers synchronously.
- * @param executor the client
+ * @param scope where the requests go
  * @param first the request of the first page
  * @param options resolved transport options
  * @param item codec of one object
@@ -207,7 +138,7 @@ function decodeList<A>(codec: t.Type<{ data: A[] }, unknown, unknown>, json: unk
  *   (`maxRequests`, see {@link PageGuard}), and the executor's flags of every page request
  */
 export function pages<T>(
-  executor: Executor,
+  scope: Scope,
   first: KintoRequest,
   options: Resolved,
   item: t.Type<T, unknown, unknown>,
@@ -218,7 +149,7 @@ export function pages<T>(
   const start = new PageGuard(maxRequests);
   const codec = list(item as t.Type<T, unknown, unknown>);
   const fetchPage = (request: KintoRequest, guard: PageGuard): Observable<Page<T>> =>
-    executor.execute(request, options, flags).pipe(map((response) => toPage(response, guard)));
+    execute(scope, request, options, flags).pipe(map((response) => toPage(response, guard)));
   const toPage = (response: KintoResponse, guard: PageGuard): Page<T> => {
     const { data } = decodeList(codec, response.json, context);
     const nextUrl = response.headers.get("Next-Page");
@@ -233,7 +164,7 @@ export function pages<T>(
           if (nextUrl === null) throw new InvalidArgumentError("There is no next page (Pagination exhausted.).");
           // The next page keeps the method (a paginated DELETE deletes the next chunk) and the
           // headers of the first (bucket, collection and call levels).
-          const request = { ...nextPageRequest(executor.remote, nextUrl), method: first.method, headers: first.headers };
+          const request = { ...nextPageRequest(scope.executor.remote, nextUrl), method: first.method, headers: first.headers };
           return fetchPage(request, guard.visit(request));
         }),
     };
@@ -272,6 +203,35 @@ export function pages<T>(
     loop();
     return () => inner?.unsubscribe();
   });
+}
+
+/**
+ * DELETE of a list (with filters), one emission per chunk deleted, as a page of tombstones (what
+ * kinto-http.js resolves: `{data, last_modified, hasNextPage, next}`). Kinto deletes at most one
+ * page (`limit`, else its `paginate_by`) per request and announces the rest with `Next-Page`;
+ * `pages` says how many chunks to delete (default 1, `Infinity`: all), each after the previous.
+ */
+export function deleteList(scope: Scope, path: string, options: ListOptions = {}): Observable<Page<Tombstone>> {
+  const query = listQuery(options);
+  delete query._sort;
+  if (options.sort) query._sort = options.sort;
+  const resolved = resolve(scope, options);
+  const request: KintoRequest = { method: "DELETE", path, query, headers: resolved.headers };
+  return pages(scope, request, resolved, Tombstone, path, { max: options.pages ?? 1, maxRequests: options.maxRequests });
+}
+
+/** A stream of pages of `path`; `capability`: the server plugin the endpoint needs, if any. */
+export function listObjects<A>(
+  scope: Scope,
+  path: string,
+  codec: t.Type<A, unknown, unknown>,
+  options: ListOptions = {},
+  capability?: Capability,
+): Observable<Page<A>> {
+  const resolved = resolve(scope, options);
+  const request: KintoRequest = { method: "GET", path, query: listQuery(options), headers: resolved.headers };
+  const flags = capability === undefined ? undefined : { capability };
+  return pages(scope, request, resolved, codec, path, { max: options.pages ?? 1, maxRequests: options.maxRequests, flags });
 }
 
 /** Operator: flattens pages into single objects, in order. */

@@ -12,13 +12,14 @@ import * as t from "io-ts";
 import { catchError, defer, map, switchMap, throwError, toArray, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError } from "../http/errors";
-import { capabilitiesOf } from "../resources/capabilities";
-import { HistoryEntry, list } from "../resources/codecs";
-import type { Collection } from "../resources/collection";
-import { fetchJson, listObjects } from "../resources/operations";
-import { paths } from "../resources/paths";
-import type { ResourceOptions } from "../resources/options";
-import { records, unquote, type Page } from "./pages";
+import { capabilitiesOf } from "../protocol/capabilities";
+import { HistoryEntry, list } from "../protocol/codecs";
+import { fetchJson } from "../protocol/operations";
+import { paths } from "../protocol/paths";
+import type { ResourceOptions } from "../protocol/options";
+import type { Scope } from "../protocol/scope";
+import { records, type Page, listObjects } from "./pages";
+import { unquote } from "../protocol/listing";
 
 /** Thrown by `listRecords({at})` when the history does not go back to the collection's creation. */
 export class IncompleteHistoryError extends InvalidArgumentError {}
@@ -37,19 +38,31 @@ export function snapshotTime(at: unknown): number {
  * On a server with the `history` capability, asked of its snapshot endpoint; where that endpoint
  * does not exist (an older Kinto answers 404 for the route, without naming a resource), and on a
  * server that does not announce `history`, rebuilt by {@link replaySnapshot}.
- * @param collection the collection (its `recordCodec` decodes the records)
+ * @param collection the collection and its record codec
  * @param at a positive integer timestamp (ms), or the ETag of `getRecordsTimestamp()`
  * @param options transport options (headers, retry, timeout); list options are ignored
  * @example
  * collection.listRecords({ at: 1700000000000 }).subscribe((page) => console.log(page.data));
  */
-export function snapshot<T>(collection: Collection<any>, at: number | string, options: ResourceOptions = {}): Observable<Page<T>> {
+/** What a snapshot reads: a collection (by its bucket's and its own id), its scope and record codec. */
+export interface SnapshotTarget<T> {
+  /** The collection's scope. */
+  readonly scope: Scope;
+  /** The bucket id. */
+  readonly bucket: string;
+  /** The collection id. */
+  readonly collection: string;
+  /** The codec of one record. */
+  readonly codec: t.Type<T, unknown, unknown>;
+}
+
+export function snapshot<T>(collection: SnapshotTarget<T>, at: number | string, options: ResourceOptions = {}): Observable<Page<T>> {
   return defer(() => {
     const time = snapshotTime(at);
     const { headers, retry, timeout } = options;
     const transport = { headers, retry, timeout };
-    const bid = collection.bucket.name;
-    const cid = collection.name;
+    const bid = collection.bucket;
+    const cid = collection.collection;
     const path = paths.snapshot(bid, cid, time);
     const context = `snapshot of ${paths.record(bid, cid)} at ${time}`;
     const replayed = replaySnapshot<T>(collection, time, transport);
@@ -62,8 +75,8 @@ export function snapshot<T>(collection: Collection<any>, at: number | string, op
 }
 
 /** One record of a snapshot, decoded by the collection's codec; an error names its id. */
-function decodeRecord<T>(collection: Collection<any>, record: Record<string, unknown>, context: string): T {
-  return decodeWith(collection.recordCodec, record, `record ${JSON.stringify(record.id)} of ${context}`) as T;
+function decodeRecord<T>(collection: SnapshotTarget<T>, record: Record<string, unknown>, context: string): T {
+  return decodeWith(collection.codec, record, `record ${JSON.stringify(record.id)} of ${context}`) as T;
 }
 
 /** Kinto's 404 for a URL it has no route for: no `details` (a missing object's 404 names it there). */
@@ -76,9 +89,9 @@ function isUnknownRoute(error: unknown): boolean {
  * before `at`, deleted ones left out. Refuses (errors) when the history has no `create` entry of
  * the collection: it was enabled after the collection was created, so older records would be missing.
  */
-export function replaySnapshot<T>(collection: Collection<any>, at: number, transport: ResourceOptions): Observable<Page<T>> {
-  const bid = collection.bucket.name;
-  const cid = collection.name;
+export function replaySnapshot<T>(collection: SnapshotTarget<T>, at: number, transport: ResourceOptions): Observable<Page<T>> {
+  const bid = collection.bucket;
+  const cid = collection.collection;
   const historyPath = paths.history(bid);
   const context = `snapshot of ${paths.record(bid, cid)} at ${at}`;
 

@@ -19,11 +19,13 @@ import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoError, KintoHttpError, RetryAfterTooLongError } from "../http/errors";
 import { retryDelay } from "../http/retry";
 import { waitFor } from "../http/wait";
-import { envelope, KintoObject, type BatchResponse } from "../resources/codecs";
-import type { Collection } from "../resources/collection";
-import { cascade, safeHeaders, type ResourceOptions } from "../resources/options";
+import { envelope, KintoObject, type BatchResponse } from "../protocol/codecs";
+import { safeHeaders, type ResourceOptions } from "../protocol/options";
+import { segment, versionPrefix } from "../protocol/paths";
+import { resolve, type Scope } from "../protocol/scope";
 import { sendChunk, type BatchRequest } from "./batch";
 import { abortingItem, errorBody, outcomes, TransactionAbortedError } from "./outcomes";
+import { randomId, sameRecord } from "../protocol/records";
 
 /** One record to upload: any JSON object; `id` is optional. */
 export type UploadRecord = Readonly<Record<string, unknown>>;
@@ -202,21 +204,29 @@ interface Write {
 }
 
 /**
- * Uploads `source` into `collection`; see the module comment. Cold: subscribing starts pulling,
+ * Uploads `source` into a collection's records list; see the module comment. Cold: subscribing starts pulling,
  * unsubscribing aborts the requests in flight and pulls nothing more (an iterator is closed with
  * `return()`). Waits while the server's Backoff is in force. Fails on the first chunk that fails
  * whole (network, 5xx, 401/403 on `/batch`, after retries), and with an {@link UploadStoppedError}
  * on the first record failure that every later chunk would repeat; other per-record refusals are results.
  */
-export function upload(collection: Collection<any>, source: UploadSource, options: UploadOptions = {}): Observable<UploadEvent> {
+/** Where an upload writes: a records list and its scope. */
+export interface UploadTarget {
+  /** The collection's scope (client, handler, option levels). */
+  readonly scope: Scope;
+  /** The records list's path. */
+  readonly path: string;
+}
+
+export function upload(target: UploadTarget, source: UploadSource, options: UploadOptions = {}): Observable<UploadEvent> {
   return defer(() => {
     const { chunkSize, concurrency = 1, onProgress, generateId = randomId, rollbackRetries = 10, ...callOptions } = options;
     requireCount(rollbackRetries + 1, "rollbackRetries");
     requireCount(concurrency, "concurrency");
     if (chunkSize !== undefined) requireCount(chunkSize, "chunkSize");
-    const executor = collection.bucket.client;
-    const resolved = cascade(...collection.scope.levels, callOptions);
-    const prefix = new URL(executor.remote + "/").pathname.replace(/\/$/, "");
+    const executor = target.scope.executor;
+    const resolved = resolve(target.scope, callOptions);
+    const prefix = versionPrefix(executor.remote);
     const progress = { sent: 0, confirmed: 0, failed: 0 };
     let chunks = 0;
 
@@ -227,7 +237,7 @@ export function upload(collection: Collection<any>, source: UploadSource, option
       const data: Record<string, unknown> = { ...record, id };
       const create = id !== record.id || (resolved.safe && data.last_modified === undefined);
       const headers = create ? { "If-None-Match": "*" } : safeHeaders(resolved.safe, data.last_modified as number | undefined);
-      const request = { method: "PUT", path: prefix + collection.recordPath(id), headers, body: { data } };
+      const request = { method: "PUT", path: `${prefix}${target.path}/${segment(id, "record")}`, headers, body: { data } };
       return { id, data, kind: create ? "create" : "write", request };
     };
 
@@ -236,7 +246,7 @@ export function upload(collection: Collection<any>, source: UploadSource, option
     // sent again, only that, after the server's Retry-After: every write is create-only or
     // conditional, so a write that was in fact kept answers 412 with what was sent (`created`).
     const attempt = (writes: readonly Write[], round: number): Observable<RecordResult[]> =>
-      sendChunk(executor, writes.map((w) => w.request), true, resolved, { waitBackoff: true }).pipe(
+      sendChunk(target.scope, writes.map((w) => w.request), true, resolved, { waitBackoff: true }).pipe(
         // A 409 on the /batch itself: its transaction failed to commit, nothing of it was kept.
         catchError((error: unknown) => (error instanceof KintoHttpError && error.status === 409 ? of(error) : throwError(() => error))),
         concatMap((answer) => {
@@ -386,28 +396,8 @@ function resultOf(write: Write, response: BatchResponse): RecordResult {
   return { status: "conflict", id, existing, error };
 }
 
-/** Whether the server's record holds what was sent (`last_modified` aside; key order ignored). */
-export function sameRecord(existing: Readonly<Record<string, unknown>>, sent: Readonly<Record<string, unknown>>): boolean {
-  const { last_modified: _a, ...a } = existing;
-  const { last_modified: _b, ...b } = sent;
-  return canonical(a) === canonical(b);
-}
-
-/** JSON with object keys sorted, `undefined` members dropped (as JSON does). */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
-  );
-}
-
 function requireCount(value: unknown, name: string): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     throw new InvalidArgumentError(`The upload option ${name} must be a positive integer.`);
   }
-}
-
-function randomId(): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (typeof crypto?.randomUUID !== "function") throw new InvalidArgumentError("crypto.randomUUID is not available: pass generateId.");
-  return crypto.randomUUID();
 }

@@ -43,7 +43,7 @@ describe.each(SEEDS)("live feed while a writer makes 500 changes, 10%% of polls 
     const subscription = proxiedClient(proxy, {}, server.url)
       .bucket(BUCKET)
       .collection(cid)
-      .watchRecords({ since, interval: 20, retryDelay: 5, limit: 25 })
+      .watchRecords({ since, interval: 20, retryPolicy: { baseDelay: 5 }, limit: 25 })
       .subscribe({ next: (c) => emitted.push(c), error: (e) => fail(e) });
 
     // The writer, straight to the server: 50 batches of 10 creates of distinct records.

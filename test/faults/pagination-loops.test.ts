@@ -6,8 +6,8 @@
 import { lastValueFrom, of, timeout, count, type Observable } from "rxjs";
 import { allRecords, KintoClient, PaginationLoopError, records, toAsyncIterable, PageGuard, DEFAULT_MAX_PAGE_REQUESTS } from "../../src";
 import { pages } from "../../src/streams/pages";
-import { KintoObject } from "../../src/resources/codecs";
-import type { Executor } from "../../src/resources/context";
+import { KintoObject } from "../../src/protocol/codecs";
+import type { Executor } from "../../src/protocol/scope";
 import type { KintoRequest } from "../../src/http/request";
 import type { KintoResponse } from "../../src/http/transport";
 import { localServer, sendJson, type LocalServer } from "../security/local-server";
@@ -99,19 +99,20 @@ describe("Next-Page loops (finding 2)", () => {
 describe("pages() iterates (finding 1, pages.ts)", () => {
   it("follows 20,000 pages answered synchronously (1,000,000 records) in constant stack depth", async () => {
     const PAGES = 20_000;
-    const executor: Executor = {
-      remote: "http://127.0.0.1:1/v1",
-      notices: undefined as never,
-      fetchServerSettings: () => of({ batch_max_requests: 25, readonly: false }),
-      retryPolicyFor: () => undefined as never,
-      execute: (request: KintoRequest) => {
+    const handler = (request: KintoRequest) => {
         const n = Number(request.query?._token ?? 0);
         const data = Array.from({ length: 50 }, (_, i) => ({ id: `r${n * 50 + i}`, last_modified: n * 50 + i + 1 }));
         const headers = new Headers(n + 1 < PAGES ? { "Next-Page": `http://127.0.0.1:1/v1/r?_token=${n + 1}` } : {});
         return of<KintoResponse>({ status: 200, headers, json: { data } });
-      },
     };
-    const listing = pages(executor, { method: "GET", path: "/r" }, { headers: {}, safe: false, retry: 0, timeout: null }, KintoObject, "/r", { max: Infinity, maxRequests: 200_000 });
+    const executor: Executor = {
+      remote: "http://127.0.0.1:1/v1",
+      handler,
+      notices: undefined as never,
+      fetchServerSettings: () => of({ batch_max_requests: 25, readonly: false }),
+      retryPolicyFor: () => undefined as never,
+    };
+    const listing = pages({ executor, handler, levels: [] }, { method: "GET", path: "/r" }, { headers: {}, safe: false, retry: 0, timeout: null }, KintoObject, "/r", { max: Infinity, maxRequests: 200_000 });
     await expect(lastValueFrom(listing.pipe(records(), count()))).resolves.toBe(1_000_000);
   });
 });

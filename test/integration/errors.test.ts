@@ -9,16 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { lastValueFrom, type Observable } from "rxjs";
-import {
-  InvalidArgumentError,
-  KintoClient,
-  KintoHttpError,
-  NetworkError,
-  NetworkTimeoutError,
-  OutcomeUnknownError,
-  PayloadValidationError,
-  UnparseableResponseError,
-} from "../../src";
+import { InvalidArgumentError, KintoClient, KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, PayloadValidationError, UnparseableResponseError } from "../../src";
 import { AUTH, kintoUrl, raw, testClient, uniqueName } from "../helpers";
 import { freePort } from "../server/kinto-server";
 

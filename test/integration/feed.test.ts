@@ -241,7 +241,7 @@ describe("watchRecords through a faulty network", () => {
     const writes: any[] = [];
     for (let i = 0; i < 12; i++) writes.push((await raw("PUT", `${records(cid)}/r${i}`, { data: { i } })).json.data);
     proxy.next("503", "reset-before", "truncate", "invalid-json", "none", "reset-after", "503");
-    const feed = client.bucket(BUCKET).collection(cid).watchRecords({ since, interval: 20, retryDelay: 10, limit: 5 });
+    const feed = client.bucket(BUCKET).collection(cid).watchRecords({ since, interval: 20, retryPolicy: { baseDelay: 10 }, limit: 5 });
     const changes = await lastValueFrom(feed.pipe(take(12), toArray()));
     expect(changes).toEqual(writes);
     expect(proxy.stats.faults).toMatchObject({ "503": 2, "reset-before": 1, truncate: 1, "invalid-json": 1, "reset-after": 1 });

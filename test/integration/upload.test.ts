@@ -6,7 +6,7 @@
 import { filter, lastValueFrom, Observable, tap, toArray, type Subscription } from "rxjs";
 import { KintoClient, type UploadEvent, type UploadRecord } from "../../src";
 import { kintoBackend, startKinto, type KintoServer } from "../server/kinto-server";
-import { AUTH, sized, uniqueName } from "../helpers";
+import { AUTH, current, sized, uniqueName } from "../helpers";
 
 const BUCKET = uniqueName("upload");
 const TOTAL = sized(10_000);
@@ -152,7 +152,7 @@ describe("uploadRecords", () => {
       const sends: { at: number; release: number }[] = [];
       let client: KintoClient | undefined;
       const timing = ((input: string, init?: RequestInit) => {
-        if (init?.method === "POST") sends.push({ at: Date.now(), release: client!.backoff$.value });
+        if (init?.method === "POST") sends.push({ at: Date.now(), release: current(client!.backoff$) });
         return fetch(input, init);
       }) as typeof fetch;
       client = new KintoClient(backoffServer.url, { headers: { Authorization: AUTH }, fetch: timing });

@@ -10,19 +10,7 @@ import { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";
 import { inspect } from "node:util";
 import { firstValueFrom, lastValueFrom, type Observable } from "rxjs";
-import {
-  IncompleteHistoryError,
-  InvalidArgumentError,
-  KintoClient,
-  KintoHttpError,
-  NetworkError,
-  NetworkTimeoutError,
-  OutcomeUnknownError,
-  PayloadValidationError,
-  RetryAfterTooLongError,
-  TransactionAbortedError,
-  UnparseableResponseError,
-} from "../../src";
+import { IncompleteHistoryError, InvalidArgumentError, KintoClient, KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, PayloadValidationError, RetryAfterTooLongError, TransactionAbortedError, UnparseableResponseError } from "../../src";
 import { EXIT, explain, main } from "../../src/cli/main";
 import { kintoUrl, uniqueName } from "../helpers";
 import { freePort } from "../server/kinto-server";

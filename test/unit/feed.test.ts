@@ -5,9 +5,8 @@
 import * as t from "io-ts";
 import { defer, mergeMap, take, takeUntil, throwError, timer } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { Collection, DEFAULT_RETRY, KintoHttpError, NetworkError, Notices, PaginationLoopError, PayloadValidationError, RetryAfterTooLongError, type Bucket, type KintoRequest, type KintoResponse } from "../../src";
-import type { Executor } from "../../src/resources/context";
-import { decodeChanges, FeedWindow, feedRetryDelay, watch, type WatchOptions } from "../../src/streams/feed";
+import { Collection, KintoClient, KintoHttpError, NetworkError, PaginationLoopError, PayloadValidationError, RetryAfterTooLongError, RetryBudget, type KintoClientOptions, type KintoHandler, type KintoRequest, type KintoResponse } from "../../src";
+import { decodeChanges, FeedWindow, type WatchOptions } from "../../src/streams/feed";
 
 const PATH = "/buckets/b/collections/c/records";
 const summary = { method: "GET", path: PATH };
@@ -23,39 +22,37 @@ const notModified = (etag: number): KintoResponse => ({ status: 304, headers: ne
 
 type Reply = KintoResponse | Error | ((request: KintoRequest) => KintoResponse | Error);
 
+/** A fixed random source: every retry delay's jitter is the middle of its range, `[d/2, d)` → `0.75 d`. */
+const halfway = () => 0.5;
+
 /**
- * An executor answering each request, 1 frame later, with the next reply of `script` (the last one
- * repeats); it logs the frame and the request of each send.
+ * A client whose backend answers each request, `latency` frames later, with the next reply of
+ * `script` (the last one repeats), on the TestScheduler's virtual time; it logs the frame and the
+ * request of each send. The client's own chain (Backoff wait, notices, retries) runs as in production.
  */
-function fakeExecutor(scheduler: TestScheduler, script: Reply[], latency = 1) {
+function fakeExecutor(scheduler: TestScheduler, script: Reply[], latency = 1, options: KintoClientOptions = {}) {
   const calls: { at: number; request: KintoRequest }[] = [];
-  const notices = new Notices(undefined, () => scheduler.now());
-  const executor: Executor = {
-    remote: "http://kinto.test/v1",
-    notices,
-    fetchServerSettings: () => throwError(() => new Error("unused")),
-    retryPolicyFor: (count) => ({ ...DEFAULT_RETRY, count }),
-    execute: (request) =>
-      defer(() => {
-        calls.push({ at: scheduler.now(), request });
-        const step = script.length > 1 ? script.shift()! : script[0];
-        return timer(latency).pipe(
-          mergeMap(() => {
-            const reply = typeof step === "function" ? step(request) : step;
-            if (reply instanceof Error) return throwError(() => reply);
-            notices.observe(reply.headers);
-            return [reply];
-          }),
-        );
-      }),
-  };
-  return { executor, calls, collection: collectionOf(executor) };
+  const backend: KintoHandler = (request) =>
+    defer(() => {
+      calls.push({ at: scheduler.now(), request });
+      const step = script.length > 1 ? script.shift()! : script[0];
+      return timer(latency).pipe(
+        mergeMap(() => {
+          const reply = typeof step === "function" ? step(request) : step;
+          return reply instanceof Error ? throwError(() => reply) : [reply];
+        }),
+      );
+    });
+  const client = new KintoClient("http://kinto.test/v1", { backend, scheduler, retryPolicy: { random: halfway }, ...options });
+  return { client, calls, collection: collectionOf(client) };
 }
 
-function collectionOf<C extends t.Mixed | undefined = undefined>(executor: Executor, codec?: C): Collection<C> {
-  const bucket = { client: executor, name: "b", scope: { executor, levels: [] } } as unknown as Bucket;
-  return new Collection<C>(bucket, "c", { codec } as never);
+function collectionOf<C extends t.Mixed | undefined = undefined>(client: KintoClient, codec?: C): Collection<C> {
+  return client.bucket("b").collection<C>("c", { codec } as never);
 }
+
+/** The feed of `collection` (what `watchRecords` returns). */
+const watch = <C extends t.Mixed | undefined>(collection: Collection<C>, options?: WatchOptions) => collection.watchRecords(options);
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const since = (call: { request: KintoRequest }) => call.request.query?._since;
@@ -92,8 +89,8 @@ describe("feed timing (virtual time)", () => {
     const scheduler = newScheduler();
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const response$ = cold("---(r|)", { r: notModified(5) });
-      const executor = { ...fakeExecutor(scheduler, []).executor, execute: () => response$ };
-      expectObservable(watch(collectionOf(executor), { since: 5, interval: 5, window: 0 }), "^ 16ms !").toBe("");
+      const client = new KintoClient("http://kinto.test/v1", { backend: () => response$, scheduler });
+      expectObservable(watch(collectionOf(client), { since: 5, interval: 5, window: 0 }), "^ 16ms !").toBe("");
       expectSubscriptions(response$.subscriptions).toBe(["^--!", "8ms ^--!", "16ms ^!"]);
     });
   });
@@ -179,22 +176,27 @@ describe("feed window: commits out of timestamp order (virtual time)", () => {
 describe("feed retries (virtual time)", () => {
   const down = new NetworkError(summary, "connection refused");
 
-  it("retries transient errors with a doubling delay, capped, reset after a successful poll", () => {
+  it("retries transient errors with a doubling delay, jittered, capped, never below baseDelay, reset after a successful poll", () => {
     const scheduler = newScheduler();
     const r = { id: "r", last_modified: 2 };
     const script: Reply[] = [down, down, down, down, down, ok([r], 2), down, notModified(2)];
     const { collection, calls } = fakeExecutor(scheduler, script);
     scheduler.run(({ expectObservable }) => {
-      const feed = watch(collection, { since: 1, interval: 1000, window: 0, retryDelay: 10, maxRetryDelay: 40 });
-      expectObservable(feed, "^ 1200ms !").toBe("156ms r", { r });
+      const feed = watch(collection, { since: 1, interval: 1000, window: 0, retryPolicy: { baseDelay: 10, maxDelay: 40 } });
+      expectObservable(feed, "^ 1200ms !").toBe("121ms r", { r });
     });
-    // Delays 10, 20, 40, 40, 40 after each 1-frame failure; after the success the next failure waits 10 again.
-    expect(calls.map((c) => c.at)).toEqual([0, 11, 32, 73, 114, 155, 1156, 1167]);
+    // Exponential 10, 20, 40, 40, 40, jittered to 3/4 by the fixed random source (7 → raised to
+    // baseDelay 10, 15, 30, 30, 30) after each 1-frame failure; after the success, 10 again.
+    expect(calls.map((c) => c.at)).toEqual([0, 11, 27, 58, 89, 120, 1121, 1132]);
   });
 
   it("honours a Retry-After instead of its own delay", () => {
-    expect(feedRetryDelay(new KintoHttpError(503, summary, {}, 7000), 1, 10, 40)).toBe(7000);
-    expect([1, 2, 3, 4, 9].map((n) => feedRetryDelay(down, n, 10, 40))).toEqual([10, 20, 40, 40, 40]);
+    const scheduler = newScheduler();
+    const { collection, calls } = fakeExecutor(scheduler, [new KintoHttpError(503, summary, {}, 7000), notModified(1)]);
+    scheduler.run(() => {
+      watch(collection, { since: 1, window: 0, retryPolicy: { baseDelay: 10, maxDelay: 40 } }).pipe(takeUntil(timer(8000))).subscribe();
+    });
+    expect(calls.slice(0, 2).map((c) => c.at)).toEqual([0, 7001]);
   });
 
   it("ends with RetryAfterTooLongError instead of sleeping past maxRetryAfter", () => {
@@ -203,20 +205,21 @@ describe("feed retries (virtual time)", () => {
     const { collection, calls } = fakeExecutor(scheduler, [dayLong]);
     let failure: unknown;
     scheduler.run(() => {
-      watch(collection, { since: 1, maxRetryAfter: 60_000 }).subscribe({ error: (e) => (failure = e) });
+      watch(collection, { since: 1, retryPolicy: { maxRetryAfter: 60_000 } }).subscribe({ error: (e) => (failure = e) });
     });
     expect(calls).toHaveLength(1);
     expect(failure).toBeInstanceOf(RetryAfterTooLongError);
     expect((failure as RetryAfterTooLongError).delayMs).toBe(86_400_000);
   });
 
-  it("errors after `maxRetries` consecutive failures", () => {
+  it("errors after `retry` consecutive failures", () => {
     const scheduler = newScheduler();
     const { collection, calls } = fakeExecutor(scheduler, [down]);
     scheduler.run(({ expectObservable }) => {
-      expectObservable(watch(collection, { since: 1, maxRetries: 2, retryDelay: 5 })).toBe("18ms #", undefined, down);
+      expectObservable(watch(collection, { since: 1, retry: 2, retryPolicy: { baseDelay: 5 } })).toBe("15ms #", undefined, down);
     });
-    expect(calls.map((c) => c.at)).toEqual([0, 6, 17]);
+    // Delays 5 (jittered 3, raised to baseDelay) and 7 (10 jittered).
+    expect(calls.map((c) => c.at)).toEqual([0, 6, 14]);
   });
 
   it("ends at once on a non-transient error (4xx) or an invalid payload", () => {
@@ -227,7 +230,7 @@ describe("feed retries (virtual time)", () => {
     let invalid: unknown;
     scheduler.run(({ expectObservable }) => {
       expectObservable(watch(first.collection, { since: 1 })).toBe("-#", undefined, forbidden);
-      const typed = collectionOf(second.executor, t.type({ title: t.string }));
+      const typed = collectionOf(second.client, t.type({ title: t.string }));
       watch(typed, { since: 1 }).subscribe({ error: (e) => (invalid = e) });
     });
     expect(first.calls).toHaveLength(1);
@@ -245,7 +248,7 @@ describe("feed retries (virtual time)", () => {
     const script: Reply[] = [ok([a, b], 13, next), down, ok([b, c], 13), notModified(13)];
     const { collection, calls } = fakeExecutor(scheduler, script);
     scheduler.run(({ expectObservable }) => {
-      expectObservable(watch(collection, { since: 10, interval: 100, window: 0, retryDelay: 5 }), "^ 150ms !").toBe("-(ab) 3ms c", { a, b, c });
+      expectObservable(watch(collection, { since: 10, interval: 100, window: 0, retryPolicy: { baseDelay: 5 } }), "^ 150ms !").toBe("-(ab) 3ms c", { a, b, c });
     });
     expect(calls.map(since)).toEqual(["10", undefined, "12", "13"]);
   });
@@ -285,17 +288,29 @@ describe("feed reliability (virtual time)", () => {
     expect(calls.length).toBeLessThanOrEqual(3);
   });
 
-  it("a 503 with Retry-After: 0 is retried no sooner than retryDelay, and each retry draws from the retry budget", () => {
+  it("a 503 with Retry-After: 0 is retried no sooner than baseDelay, and each retry draws from the retry budget", () => {
     const scheduler = newScheduler();
     const now = new KintoHttpError(503, summary, {}, 0);
-    const { executor, calls } = fakeExecutor(scheduler, [now, now, now, notModified(1)]);
-    let drawn = 0;
-    const budgeted: Executor = { ...executor, retryPolicyFor: (count) => ({ ...DEFAULT_RETRY, count, acquire: () => (++drawn, true) }) };
+    const budget = new RetryBudget({ capacity: 100, retryCost: 5, refund: 0 });
+    const { collection, calls } = fakeExecutor(scheduler, [now, now, now, notModified(1)], 1, { retryBudget: budget });
     scheduler.run(() => {
-      watch(collectionOf(budgeted), { since: 1, window: 0, retryDelay: 100 }).pipe(takeUntil(timer(400))).subscribe();
+      watch(collection, { since: 1, window: 0, retryPolicy: { baseDelay: 100 } }).pipe(takeUntil(timer(400))).subscribe();
     });
     expect(calls.slice(0, 4).map((c) => c.at)).toEqual([0, 101, 202, 303]);
-    expect(drawn).toBe(3);
+    expect(budget.available).toBe(100 - 3 * 5);
+  });
+
+  it("when the budget refuses a retry, the feed waits maxDelay instead of failing", () => {
+    const scheduler = newScheduler();
+    const budget = new RetryBudget({ capacity: 4, retryCost: 5, refund: 0 });
+    const down = new NetworkError(summary, "connection refused");
+    const { collection, calls } = fakeExecutor(scheduler, [down, notModified(1)], 1, { retryBudget: budget });
+    let failure: unknown;
+    scheduler.run(() => {
+      watch(collection, { since: 1, window: 0, retryPolicy: { baseDelay: 10, maxDelay: 300 } }).pipe(takeUntil(timer(400))).subscribe({ error: (e) => (failure = e) });
+    });
+    expect(failure).toBeUndefined();
+    expect(calls.slice(0, 2).map((c) => c.at)).toEqual([0, 301]);
   });
 });
 
@@ -330,14 +345,20 @@ describe("feed and Backoff (virtual time)", () => {
     expect(calls.map((c) => c.at)).toEqual([0, 3001, 4002]);
   });
 
-  it("waits for a Backoff already in force before the first request", () => {
+  it("waits for a Backoff already in force before the first request, once (not once per link)", () => {
     const scheduler = newScheduler();
-    const { collection, calls, executor } = fakeExecutor(scheduler, [notModified(5)]);
+    const info = { status: 200, headers: new Headers({ Backoff: "1" }), json: {} };
+    const { client, collection, calls } = fakeExecutor(scheduler, [info, notModified(5)]);
+    const waits: string[] = [];
     scheduler.run(({ expectObservable }) => {
-      executor.notices.backoff$.next(scheduler.now() + 500);
-      expectObservable(watch(collection, { since: 5, interval: 1000 }).pipe(take(1)), "^ 600ms !").toBe("");
+      client.waiting$.subscribe((wait) => waits.push(`${wait.reason} ${wait.ms}`));
+      client.request({ method: "GET", path: "/" }).subscribe();
+      scheduler.schedule(() => expectObservable(watch(collection, { since: 5, interval: 1000 }).pipe(take(1)), "^ 1100ms !").toBe(""), 2);
+      expectObservable(timer(1100)).toBe("1100ms (0|)", { 0: 0 });
     });
-    expect(calls.map((c) => c.at)).toEqual([500]);
+    // Backoff: 1 s received at frame 1, in force until 1001: the feed, subscribed at 2, sends its first poll then.
+    expect(calls.map((c) => c.at)).toEqual([0, 1001]);
+    expect(waits).toEqual(["backoff 999"]);
   });
 });
 

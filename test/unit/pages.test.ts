@@ -1,5 +1,6 @@
-import { listQuery, nextPageRequest, unquote } from "../../src/streams/pages";
+import { nextPageRequest } from "../../src/streams/pages";
 import { InvalidArgumentError } from "../../src";
+import { listQuery, unquote } from "../../src/protocol/listing";
 
 describe("Next-Page handling", () => {
   it("keeps only the path and query, relative to the client's remote", () => {

@@ -4,21 +4,7 @@
  */
 import { defer, throwError } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import {
-  DEFAULT_RETRY,
-  KintoHttpError,
-  NetworkError,
-  NetworkTimeoutError,
-  OutcomeUnknownError,
-  PayloadValidationError,
-  RetryAfterTooLongError,
-  UnparseableResponseError,
-  isTransient,
-  parseRetryAfter,
-  retryDelay,
-  retryTransient,
-  type RetryPolicy,
-} from "../../src";
+import { DEFAULT_RETRY, KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, PayloadValidationError, RetryAfterTooLongError, UnparseableResponseError, isTransient, parseRetryAfter, retryDelay, retryTransient, type RetryPolicy } from "../../src";
 
 const GET = { method: "GET", path: "/buckets/b" };
 const POST = { method: "POST", path: "/buckets/b/collections/c/records" };
@@ -41,7 +27,7 @@ describe("retryTransient: Retry-After", () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const error = httpError(503, "2");
       const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient(true, policy(2)))).toBe("- 2000ms - 2000ms -#", undefined, error);
+      expectObservable(source.pipe(retryTransient({ ...policy(2), idempotent: true }))).toBe("- 2000ms - 2000ms -#", undefined, error);
       expectSubscriptions(source.subscriptions).toBe(["^!", "- 2000ms ^!", "- 2000ms - 2000ms ^!"]);
     });
   });
@@ -53,7 +39,7 @@ describe("retryTransient: Retry-After", () => {
       const source = cold("-#", undefined, error);
       const ok = cold("-(a|)", { a: "ok" });
       const flaky = defer(() => (attempts++ === 0 ? source : ok));
-      expectObservable(flaky.pipe(retryTransient(true, policy(5)))).toBe("- 1000ms -(a|)", { a: "ok" });
+      expectObservable(flaky.pipe(retryTransient({ ...policy(5), idempotent: true }))).toBe("- 1000ms -(a|)", { a: "ok" });
       expectSubscriptions(source.subscriptions).toBe(["^!"]);
       expectSubscriptions(ok.subscriptions).toBe(["- 1000ms ^!"]);
     });
@@ -63,7 +49,7 @@ describe("retryTransient: Retry-After", () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const error = httpError(503, "2");
       const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient(true, policy(0)))).toBe("-#", undefined, error);
+      expectObservable(source.pipe(retryTransient({ ...policy(0), idempotent: true }))).toBe("-#", undefined, error);
       expectSubscriptions(source.subscriptions).toBe(["^!"]);
     });
   });
@@ -75,7 +61,7 @@ describe("retryTransient: Retry-After", () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const error = httpError(503, "Wed, 21 Oct 2015 07:28:00 GMT", now);
       const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient(true, policy(1)))).toBe("- 5000ms -#", undefined, error);
+      expectObservable(source.pipe(retryTransient({ ...policy(1), idempotent: true }))).toBe("- 5000ms -#", undefined, error);
       expectSubscriptions(source.subscriptions).toBe(["^!", "- 5000ms ^!"]);
     });
   });
@@ -85,12 +71,12 @@ describe("retryTransient: Retry-After", () => {
       const error = httpError(503, "600");
       const source = cold("-#", undefined, error);
       const expected = new RetryAfterTooLongError(600_000, 120_000, error);
-      expectObservable(source.pipe(retryTransient(true, policy(3)))).toBe("-#", undefined, expected);
+      expectObservable(source.pipe(retryTransient({ ...policy(3), idempotent: true }))).toBe("-#", undefined, expected);
       expectSubscriptions(source.subscriptions).toBe(["^!"]);
     });
     const caught: unknown[] = [];
     throwError(() => httpError(429, "600"))
-      .pipe(retryTransient(false, policy(3))).subscribe({ error: (e: unknown) => caught.push(e) });
+      .pipe(retryTransient({ ...policy(3), idempotent: false })).subscribe({ error: (e: unknown) => caught.push(e) });
     expect(caught[0]).toBeInstanceOf(RetryAfterTooLongError);
     expect(caught[0]).toMatchObject({ delayMs: 600_000, cause: { status: 429, retryAfterMs: 600_000 } });
   });
@@ -100,7 +86,7 @@ describe("retryTransient: Retry-After", () => {
       const error = httpError(500); // no Retry-After; GET is idempotent
       const source = cold("-#", undefined, error);
       const p = policy(1, { maxRetryAfter: 10, baseDelay: 200, random: () => 0 });
-      expectObservable(source.pipe(retryTransient(true, p))).toBe("- 100ms -#", undefined, error);
+      expectObservable(source.pipe(retryTransient({ ...p, idempotent: true }))).toBe("- 100ms -#", undefined, error);
       expectSubscriptions(source.subscriptions).toBe(["^!", "- 100ms ^!"]);
     });
   });
@@ -111,7 +97,7 @@ describe("retryTransient: Retry-After", () => {
       const source = cold("-#", undefined, error);
       let granted = 1;
       const p = policy(5, { acquire: () => granted-- > 0 });
-      expectObservable(source.pipe(retryTransient(true, p))).toBe("- 1000ms -#", undefined, error);
+      expectObservable(source.pipe(retryTransient({ ...p, idempotent: true }))).toBe("- 1000ms -#", undefined, error);
       expectSubscriptions(source.subscriptions).toBe(["^!", "- 1000ms ^!"]);
     });
   });
@@ -122,7 +108,7 @@ describe("retryTransient: idempotency", () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const error = new OutcomeUnknownError(POST, "socket hang up");
       const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient(false, policy(3)))).toBe("-#", undefined, error);
+      expectObservable(source.pipe(retryTransient({ ...policy(3), idempotent: false }))).toBe("-#", undefined, error);
       expectSubscriptions(source.subscriptions).toBe(["^!"]);
     });
   });
@@ -131,7 +117,7 @@ describe("retryTransient: idempotency", () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const error = httpError(503, "1");
       const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient(false, policy(1)))).toBe("- 1000ms -#", undefined, error);
+      expectObservable(source.pipe(retryTransient({ ...policy(1), idempotent: false }))).toBe("- 1000ms -#", undefined, error);
       expectSubscriptions(source.subscriptions).toBe(["^!", "- 1000ms ^!"]);
     });
   });
@@ -140,8 +126,8 @@ describe("retryTransient: idempotency", () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const plain = cold("-#", undefined, httpError(503));
       const client = cold("-#", undefined, httpError(400, "1"));
-      expectObservable(plain.pipe(retryTransient(false, policy(3)))).toBe("-#", undefined, httpError(503));
-      expectObservable(client.pipe(retryTransient(true, policy(3)))).toBe("-#", undefined, httpError(400, "1"));
+      expectObservable(plain.pipe(retryTransient({ ...policy(3), idempotent: false }))).toBe("-#", undefined, httpError(503));
+      expectObservable(client.pipe(retryTransient({ ...policy(3), idempotent: true }))).toBe("-#", undefined, httpError(400, "1"));
       expectSubscriptions(plain.subscriptions).toBe(["^!"]);
       expectSubscriptions(client.subscriptions).toBe(["^!"]);
     });
@@ -199,7 +185,7 @@ describe("retry delays without a valid Retry-After", () => {
       const source = cold("-#", undefined, error);
       // random 0 → d/2: 100, 200, 400 ms for a base of 200 ms.
       const p = policy(3, { random: () => 0 });
-      expectObservable(source.pipe(retryTransient(true, p))).toBe("- 100ms - 200ms - 400ms -#", undefined, error);
+      expectObservable(source.pipe(retryTransient({ ...p, idempotent: true }))).toBe("- 100ms - 200ms - 400ms -#", undefined, error);
       expectSubscriptions(source.subscriptions).toBe(["^!", "- 100ms ^!", "- 100ms - 200ms ^!", "- 100ms - 200ms - 400ms ^!"]);
     });
   });

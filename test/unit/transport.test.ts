@@ -4,15 +4,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Subscription } from "rxjs";
-import {
-  InvalidArgumentError,
-  KintoClient,
-  KintoHttpError,
-  NetworkTimeoutError,
-  OutcomeUnknownError,
-  NetworkError,
-  type FetchLike,
-} from "../../src";
+import { InvalidArgumentError, KintoClient, KintoHttpError, NetworkTimeoutError, OutcomeUnknownError, NetworkError, type FetchLike } from "../../src";
 import { send, type TransportConfig } from "../../src/http/transport";
 
 const REMOTE = "http://kinto.test/v1";

@@ -6,26 +6,25 @@
 import { defer, lastValueFrom, map, of, Subject, toArray, type Observable } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { KintoClient, TransactionAbortedError, type UploadEvent, type UploadRecord } from "../../src";
-import type { KintoRequest } from "../../src/http/request";
+import { WAIT_BACKOFF, type KintoHandler } from "../../src/http/chain";
 import type { KintoResponse } from "../../src/http/transport";
-import type { ExecuteFlags } from "../../src/resources/context";
 import type { BatchRequest } from "../../src/streams/batch";
 
 type Responder = (requests: readonly BatchRequest[], call: number) => Observable<KintoResponse>;
 
 /** A collection whose client sends every request to `respond`, and the record of what was sent. */
 function fakeCollection(respond: Responder, options: ConstructorParameters<typeof KintoClient>[1] = {}) {
-  const client = new KintoClient("http://kinto.invalid/v1", options);
-  const calls: { requests: readonly BatchRequest[]; idempotent?: boolean; flags?: ExecuteFlags }[] = [];
-  Object.assign(client, {
-    fetchServerSettings: () => of({ batch_max_requests: 25, readonly: false }),
-    execute: (request: KintoRequest, _options: unknown, flags?: ExecuteFlags) =>
-      defer(() => {
-        const requests = (request.body as { requests: BatchRequest[] }).requests;
-        calls.push({ requests, idempotent: request.idempotent, flags });
-        return respond(requests, calls.length);
-      }),
-  });
+  const calls: { requests: readonly BatchRequest[]; idempotent?: boolean; waitBackoff: boolean }[] = [];
+  const info: KintoResponse = { status: 200, headers: new Headers(), json: { project_name: "fake", project_version: "0", http_api_version: "1.23", url: "http://kinto.invalid/v1/", settings: { batch_max_requests: 25, readonly: false }, capabilities: {} } };
+  const backend: KintoHandler = (request) =>
+    request.path === "/"
+      ? of(info)
+      : defer(() => {
+          const requests = (request.body as { requests: BatchRequest[] }).requests;
+          calls.push({ requests, idempotent: request.idempotent, waitBackoff: request.context?.get(WAIT_BACKOFF) ?? false });
+          return respond(requests, calls.length);
+        });
+  const client = new KintoClient("http://kinto.invalid/v1", { backend, ...options });
   return { collection: client.bucket("b").collection("c"), calls };
 }
 
@@ -63,7 +62,7 @@ describe("upload: retries without duplicates", () => {
     const events = await lastValueFrom(collection.uploadRecords([{ a: 1 }, { a: 2 }, { id: "own", a: 3 }], { safe: true, generateId: () => `gen-${++n}` }).pipe(toArray()));
     expect(calls).toHaveLength(1);
     expect(calls[0].idempotent).toBe(true);
-    expect(calls[0].flags).toEqual({ waitBackoff: true });
+    expect(calls[0].waitBackoff).toBe(true);
     expect(calls[0].requests.map((r) => [r.method, r.path, r.headers])).toEqual([
       ["PUT", "/v1/buckets/b/collections/c/records/gen-1", { "If-None-Match": "*" }],
       ["PUT", "/v1/buckets/b/collections/c/records/gen-2", { "If-None-Match": "*" }],

@@ -310,31 +310,6 @@ export const BatchResponses = t.type(
 /** The `/batch` answer. */
 export type BatchResponses = t.TypeOf<typeof BatchResponses>;
 
-/** Kinto's JSON error body. */
-export const ErrorBody = t.intersection(
-  [
-    t.type({
-      /** The HTTP status. */
-      code: t.number,
-      /** Kinto's error number. */
-      errno: t.number,
-      /** The status text. */
-      error: t.string,
-    }),
-    t.partial({
-      /** What went wrong. */
-      message: t.string,
-      /** Details (for a 412, `{existing}`: the current object). */
-      details: t.unknown,
-      /** A URL with more information. */
-      info: t.string,
-    }),
-  ],
-  "ErrorBody",
-);
-/** Kinto's JSON error body. */
-export type ErrorBody = t.TypeOf<typeof ErrorBody>;
-
 /** An account of the accounts plugin (`/accounts/{id}`); `password` is the server's hash of it. */
 export const Account = t.intersection(
   [

@@ -54,3 +54,18 @@ export const paths = {
   /** Attachment of a record (kinto-attachment). */
   attachment: (bid: string, cid: string, rid: string) => `${paths.record(bid, cid, rid)}/attachment`,
 };
+
+/** The id of `value` (an id or an object with one), checked. */
+export function idOf(value: string | { id: string } | null | undefined): string {
+  const id = typeof value === "string" ? value : value?.id;
+  segment(id, "object");
+  return id as string;
+}
+
+/**
+ * The path of the version root on the server (`/v1` for `http://host/v1`): what sub-requests of a
+ * `/batch` start with.
+ */
+export function versionPrefix(remote: string): string {
+  return new URL(remote + "/").pathname.replace(/\/$/, "");
+}

@@ -5,7 +5,7 @@
 import { defer, map, switchMap, type Observable } from "rxjs";
 import { MissingCapabilityError } from "../http/errors";
 import type { ServerCapabilities } from "./codecs";
-import type { Executor } from "./context";
+import type { Executor } from "./scope";
 
 /** The server's capabilities (cached by the client), or `undefined` when the executor cannot tell. */
 export function capabilitiesOf(executor: Executor): Observable<ServerCapabilities | undefined> {

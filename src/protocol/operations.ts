@@ -1,17 +1,18 @@
 /**
- * The operations every Kinto resource shares (read, write, delete, list, timestamps, permissions),
- * written once; the client, buckets and collections call them with their paths and codecs.
+ * The single-request operations every Kinto resource shares (read, write, delete, timestamps,
+ * permissions), written once; the client, buckets, collections and streams call them with their
+ * scope, paths and codecs. Listings (a stream of pages) are in src/streams/pages.ts.
  */
 import * as t from "io-ts";
 import { map, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoHttpError, PayloadValidationError, type Capability } from "../http/errors";
+import { InvalidArgumentError, KintoHttpError, PayloadValidationError } from "../http/errors";
 import type { KintoRequest, QueryValue } from "../http/request";
-import { etagTimestamp, listQuery, pages, totalFrom, type ListOptions, type Page } from "../streams/pages";
 import { envelope, KintoObject, Permissions, Tombstone, type Envelope } from "./codecs";
-import type { ExecuteFlags, Executor } from "./context";
-import { sameRecord } from "../streams/upload";
-import { cascadeLevels, safeHeaders, type Resolved, type ResourceOptions } from "./options";
+import { etagTimestamp, listQuery, totalFrom, type ListOptions } from "./listing";
+import { safeHeaders, type ResourceOptions } from "./options";
+import { sameRecord } from "./records";
+import { execute, resolve, type ExecuteFlags, type Scope } from "./scope";
 
 /** Options of singular reads: fields selection and extra query parameters. */
 export interface ReadOptions extends ResourceOptions {
@@ -37,19 +38,6 @@ export interface DeleteOptions extends ResourceOptions {
   readonly last_modified?: number;
 }
 
-/** Where an operation runs: the client and the inherited option levels. */
-export interface Scope {
-  /** The client. */
-  readonly executor: Executor;
-  /** Inherited option levels (client, bucket, collection), nearest last. */
-  readonly levels: readonly (ResourceOptions | undefined)[];
-}
-
-/** Resolves the cascade of `scope` with the call's own options. */
-export function resolve(scope: Scope, options?: ResourceOptions): Resolved {
-  return cascadeLevels(scope.levels, options);
-}
-
 /** Executes `request` and decodes its JSON body with `codec`. */
 export function fetchJson<A>(
   scope: Scope,
@@ -64,7 +52,7 @@ export function fetchJson<A>(
   const headers = request.headers === undefined ? resolved.headers : { ...resolved.headers, ...request.headers };
   // Field by field rather than a spread: this runs on every request.
   const withHeaders: KintoRequest = { method: request.method, path: request.path, query: request.query, headers, body: request.body, idempotent: request.idempotent };
-  return scope.executor.execute(withHeaders, resolved, flags).pipe(map((response) => decodeWith(codec, response.json, context)));
+  return execute(scope, withHeaders, resolved, flags).pipe(map((response) => decodeWith(codec, response.json, context)));
 }
 
 /** GET of one object; emits the envelope `{data, permissions}`. */
@@ -168,42 +156,13 @@ function sameRecordExists(data: Record<string, unknown>): NonNullable<ExecuteFla
 }
 
 /**
- * DELETE of a list (with filters), one emission per chunk deleted, as a page of tombstones (what
- * kinto-http.js resolves: `{data, last_modified, hasNextPage, next}`). Kinto deletes at most one
- * page (`limit`, else its `paginate_by`) per request and announces the rest with `Next-Page`;
- * `pages` says how many chunks to delete (default 1, `Infinity`: all), each after the previous.
- */
-export function deleteList(scope: Scope, path: string, options: ListOptions = {}): Observable<Page<Tombstone>> {
-  const query = listQuery(options);
-  delete query._sort;
-  if (options.sort) query._sort = options.sort;
-  const resolved = resolve(scope, options);
-  const request: KintoRequest = { method: "DELETE", path, query, headers: resolved.headers };
-  return pages(scope.executor, request, resolved, Tombstone, path, { max: options.pages ?? 1, maxRequests: options.maxRequests });
-}
-
-/** A stream of pages of `path`; `capability`: the server plugin the endpoint needs, if any. */
-export function listObjects<A>(
-  scope: Scope,
-  path: string,
-  codec: t.Type<A, unknown, unknown>,
-  options: ListOptions = {},
-  capability?: Capability,
-): Observable<Page<A>> {
-  const resolved = resolve(scope, options);
-  const request: KintoRequest = { method: "GET", path, query: listQuery(options), headers: resolved.headers };
-  const flags = capability === undefined ? undefined : { capability };
-  return pages(scope.executor, request, resolved, codec, path, { max: options.pages ?? 1, maxRequests: options.maxRequests, flags });
-}
-
-/**
  * The list's ETag as kinto-http.js gives it (`"1548699177099"`, quotes included), from a HEAD
  * request; a weak one from a compressing proxy (`W/"1548699177099"`) comes back strong, so that it
  * still works as `since`.
  */
 export function getListETag(scope: Scope, path: string, options: ResourceOptions = {}): Observable<string | null> {
   const resolved = resolve(scope, options);
-  return scope.executor.execute({ method: "HEAD", path, headers: resolved.headers }, resolved).pipe(
+  return execute(scope, { method: "HEAD", path, headers: resolved.headers }, resolved).pipe(
     map((response) => {
       const etag = response.headers.get("ETag");
       const timestamp = etagTimestamp(etag);
@@ -222,7 +181,7 @@ export function getListTotal(scope: Scope, path: string, options: ListOptions = 
   const resolved = resolve(scope, options);
   const query = listQuery(options);
   delete query._sort;
-  return scope.executor.execute({ method: "HEAD", path, query, headers: resolved.headers }, resolved).pipe(
+  return execute(scope, { method: "HEAD", path, query, headers: resolved.headers }, resolved).pipe(
     map((response) => {
       const value = response.headers.get("Total-Records") ?? response.headers.get("Total-Objects");
       if (value === null) throw new InvalidArgumentError(`No Total-Records header on HEAD ${path}`);
