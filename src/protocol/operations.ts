@@ -10,9 +10,9 @@ import { InvalidArgumentError, KintoHttpError, PayloadValidationError } from "..
 import type { KintoRequest, QueryValue } from "../http/request";
 import { envelope, KintoObject, Permissions, Tombstone, type Envelope } from "./codecs";
 import { etagTimestamp, listQuery, totalFrom, type ListOptions } from "./listing";
-import { safeHeaders, type ResourceOptions } from "./options";
+import { safeHeaders, type ResourceOptions, resolve } from "./options";
 import { sameRecord } from "./records";
-import { execute, resolve, type ExecuteFlags, type Scope } from "./scope";
+import { execute, type ExecuteFlags, type Scope } from "./scope";
 
 /** Options of singular reads: fields selection and extra query parameters. */
 export interface ReadOptions extends ResourceOptions {

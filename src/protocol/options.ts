@@ -34,16 +34,13 @@ export interface Resolved {
   readonly timeout: number | null;
 }
 
-/** Resolves the cascade; later levels win, `undefined` fields inherit. */
-export function cascade(...levels: (ResourceOptions | undefined)[]): Resolved {
-  return cascadeLevels(levels);
-}
-
 /**
- * {@link cascade} of `levels` then `last`, without building an array of them (it runs on every
- * request). The headers are always a new object of the caller's.
+ * Resolves the cascade of `scope`'s levels, then the call's own `last`: later levels win,
+ * `undefined` fields inherit, headers are merged. The one implementation of the cascade; it runs
+ * on every request, so it builds no array of the levels. The headers are always a new object of the caller's.
  */
-export function cascadeLevels(levels: readonly (ResourceOptions | undefined)[], last?: ResourceOptions): Resolved {
+export function resolve(scope: { readonly levels: readonly (ResourceOptions | undefined)[] }, last?: ResourceOptions): Resolved {
+  const levels = scope.levels;
   let headers: Record<string, string> = {};
   let safe = false;
   let retry = 0;

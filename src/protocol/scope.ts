@@ -12,7 +12,8 @@ import type { KintoRequest } from "../http/request";
 import type { RetryPolicy } from "../http/retry";
 import type { KintoResponse } from "../http/transport";
 import type { ServerCapabilities, ServerSettings } from "./codecs";
-import { cascadeLevels, type Resolved, type ResourceOptions } from "./options";
+import type { Resolved, ResourceOptions } from "./options";
+
 
 /** Per-request switches that are not user options; each becomes a value of the request's context. */
 export interface ExecuteFlags {
@@ -65,11 +66,6 @@ export function clientScope(executor: Executor, options: ResourceOptions): Scope
 /** `scope` one level down (a bucket, a collection). */
 export function childScope(scope: Scope, options: ResourceOptions | undefined): Scope {
   return { executor: scope.executor, handler: scope.handler, levels: [...scope.levels, options] };
-}
-
-/** Resolves the cascade of `scope` with the call's own options. */
-export function resolve(scope: Pick<Scope, "levels">, options?: ResourceOptions): Resolved {
-  return cascadeLevels(scope.levels, options);
 }
 
 /**

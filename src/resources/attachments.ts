@@ -10,9 +10,9 @@ import type { KintoRequest } from "../http/request";
 import type { Collection } from "./collection";
 import type { Envelope, Permissions } from "../protocol/codecs";
 import { type ReadOptions } from "../protocol/operations";
-import { safeHeaders, type ResourceOptions } from "../protocol/options";
+import { safeHeaders, type ResourceOptions, resolve } from "../protocol/options";
 import { paths } from "../protocol/paths";
-import { resolve, execute } from "../protocol/scope";
+import { execute } from "../protocol/scope";
 import { randomId } from "../protocol/records";
 
 /** Options of `addAttachment`. */

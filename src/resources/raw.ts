@@ -10,7 +10,8 @@ import { InvalidArgumentError } from "../http/errors";
 import type { HttpMethod, KintoRequest } from "../http/request";
 import type { HeadersLike } from "../http/transport";
 import type { ResourceOptions } from "../protocol/options";
-import { resolve, type Scope, execute } from "../protocol/scope";
+import { type Scope, execute } from "../protocol/scope";
+import { resolve } from "../protocol/options";
 
 /**
  * A request to any endpoint below the server's version root: the same value the client sends for

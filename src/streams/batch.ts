@@ -2,17 +2,18 @@
  * Batches: operations queued by a function are sent to `/batch`, split into chunks of the server's
  * `batch_max_requests`, one chunk after the other.
  */
-import { concatMap, defer, EMPTY, from, map, of, reduce, Subscription, switchMap, type Observable } from "rxjs";
+import { catchError, concatMap, defer, EMPTY, from, map, of, reduce, Subscription, switchMap, throwError, type Observable } from "rxjs";
 import type { KintoHandler } from "../http/chain";
 import { decodeWith } from "../http/decode";
-import { retryDelay } from "../http/retry";
-import { waitFor } from "../http/wait";
+import { RetryAfterTooLongError } from "../http/errors";
+import { retryTransient } from "../http/retry";
 import { isIdempotent, queryString, type KintoRequest } from "../http/request";
 import { BatchResponses, type BatchResponse } from "../protocol/codecs";
-import { cascadeLevels, type Resolved, type ResourceOptions } from "../protocol/options";
+import type { Resolved, ResourceOptions } from "../protocol/options";
 import { versionPrefix } from "../protocol/paths";
-import { execute, resolve, type ExecuteFlags, type Scope } from "../protocol/scope";
+import { execute, type ExecuteFlags, type Scope } from "../protocol/scope";
 import { abortingItem, outcomes, outcomeUnknown, rolledBack, TransactionAbortedError, type Outcome } from "./outcomes";
+import { resolve } from "../protocol/options";
 
 /** One sub-request of a `/batch` body. */
 export interface BatchRequest {
@@ -158,33 +159,43 @@ export type CheckedBatchResponse = BatchResponse & {
  * at the id the server had given it (`If-None-Match: *`), so that no write is ever duplicated.
  */
 export function sendChecked(scope: Scope, requests: readonly BatchRequest[], idempotent: boolean, resolved: Resolved): Observable<CheckedBatchResponse[]> {
-  const policy = scope.executor.retryPolicyFor(resolved.retry);
-  const results: (CheckedBatchResponse | undefined)[] = requests.map(() => undefined);
-  const attempt = (pending: readonly number[], sent: readonly BatchRequest[], round: number): Observable<CheckedBatchResponse[]> =>
-    sendChunk(scope, sent, idempotent && round === 0, resolved).pipe(
-      concatMap((responses) => {
-        const found = outcomes(sent, responses);
-        // Only a 409 rolls writes back (`outcomes`), so when any was, this is the last 409.
-        const cause = abortingItem(responses);
-        const again: number[] = [];
-        const resend: BatchRequest[] = [];
-        found.forEach((outcome, k) => {
-          const i = pending[k];
-          const response = responses[k];
-          if (outcome === "rolled-back") {
-            results[i] = { ...rolledBack(response, cause), outcome };
-            again.push(i);
-            resend.push(resendable(sent[k], response));
-          } else results[i] = { ...(outcome === "unknown" ? outcomeUnknown(response) : response), outcome };
-        });
-        if (again.length === 0 || round >= policy.count) return of(results as CheckedBatchResponse[]);
-        const aborted = new TransactionAbortedError(responses[cause]);
-        if (policy.acquire && !policy.acquire(aborted)) return of(results as CheckedBatchResponse[]);
-        const wait = Math.min(retryDelay(aborted, round + 1, policy), policy.maxRetryAfter);
-        return (policy.wait ? policy.wait(wait, aborted) : waitFor(wait)).pipe(concatMap(() => attempt(again, resend, round + 1)));
-      }),
+  return defer(() => {
+    const results: (CheckedBatchResponse | undefined)[] = requests.map(() => undefined);
+    let pending: readonly number[] = requests.map((_, i) => i);
+    let sent: readonly BatchRequest[] = requests;
+    let round = 0;
+    // The errors this function raises to have the rolled-back sub-requests sent again.
+    const rollbacks = new WeakSet<object>();
+    const checked = (responses: BatchResponse[]): CheckedBatchResponse[] => {
+      const found = outcomes(sent, responses);
+      // Only a 409 rolls writes back (`outcomes`), so when any was, this is the last 409.
+      const cause = abortingItem(responses);
+      const again: number[] = [];
+      const resend: BatchRequest[] = [];
+      found.forEach((outcome, k) => {
+        const i = pending[k];
+        const response = responses[k];
+        if (outcome === "rolled-back") {
+          results[i] = { ...rolledBack(response, cause), outcome };
+          again.push(i);
+          resend.push(resendable(sent[k], response));
+        } else results[i] = { ...(outcome === "unknown" ? outcomeUnknown(response) : response), outcome };
+      });
+      if (again.length === 0) return results as CheckedBatchResponse[];
+      [pending, sent] = [again, resend];
+      const aborted = new TransactionAbortedError(responses[cause]);
+      rollbacks.add(aborted);
+      throw aborted;
+    };
+    const isRollback = (error: unknown) => rollbacks.has(error as object) || (error instanceof RetryAfterTooLongError && rollbacks.has(error.cause));
+    return defer(() => sendChunk(scope, sent, idempotent && round++ === 0, resolved)).pipe(
+      map(checked),
+      // The one retry operator: delays, Retry-After (a longer one than maxRetryAfter is not waited
+      // for: what was rolled back is reported so), the retry budget, waits announced on `waiting$`.
+      retryTransient({ ...scope.executor.retryPolicyFor(resolved.retry), idempotent: true, retryable: (error) => rollbacks.has(error as object) }),
+      catchError((error: unknown) => (isRollback(error) ? of(results as CheckedBatchResponse[]) : throwError(() => error))),
     );
-  return defer(() => attempt(requests.map((_, i) => i), requests, 0));
+  });
 }
 
 /**
@@ -245,7 +256,7 @@ export function batch<B, R>(scope: Scope, open: (recording: BatchRecording) => B
   return defer(() => {
     const recorder = new Recorder(versionPrefix(scope.executor.remote));
     const { aggregate: wantAggregate, bucket: _bucket, collection: _collection, ...callOptions } = options;
-    const safe = { safe: cascadeLevels(scope.levels, callOptions).safe };
+    const safe = { safe: resolve(scope, callOptions).safe };
     const errors: unknown[] = [];
     const queued = new Subscription();
     const recording: BatchRecording = {

@@ -28,8 +28,9 @@ import type { KintoResponse } from "../http/transport";
 import { Tombstone, type KintoObjectMeta } from "../protocol/codecs";
 import { listQuery, unquote, type FilterValue } from "../protocol/listing";
 import type { Resolved, ResourceOptions } from "../protocol/options";
-import { execute, resolve, type Scope } from "../protocol/scope";
+import { execute, type Scope } from "../protocol/scope";
 import { nextPageRequest, PageGuard } from "./pages";
+import { resolve } from "../protocol/options";
 
 /** Options of the live feed (`collection.watchRecords(options)`). */
 export interface WatchOptions extends Pick<ResourceOptions, "headers" | "timeout"> {

@@ -9,10 +9,12 @@ import { DEFAULT_MAX_PAGE_REQUESTS, InvalidArgumentError, PaginationLoopError, P
 import { queryString, type KintoRequest } from "../http/request";
 import type { KintoResponse } from "../http/transport";
 import { list, Tombstone } from "../protocol/codecs";
+import { versionPrefix } from "../protocol/paths";
 import { etagTimestamp, listQuery, totalFrom, type ListOptions } from "../protocol/listing";
 import type { Resolved } from "../protocol/options";
-import { execute, resolve, type ExecuteFlags, type Scope } from "../protocol/scope";
+import { execute, type ExecuteFlags, type Scope } from "../protocol/scope";
 import type { Capability } from "../http/errors";
+import { resolve } from "../protocol/options";
 
 /** One page of a list. */
 export interface Page<T> {
@@ -82,9 +84,8 @@ export class PageGuard {
  * query are kept, so that a URL pointing at another origin never receives the client's headers.
  */
 export function nextPageRequest(remote: string, nextUrl: string): KintoRequest {
-  const base = new URL(remote + "/");
-  const next = new URL(nextUrl, base);
-  const prefix = base.pathname.replace(/\/$/, "");
+  const next = new URL(nextUrl, remote + "/");
+  const prefix = versionPrefix(remote);
   if (!next.pathname.startsWith(prefix + "/")) {
     throw new InvalidArgumentError(`Next-Page URL outside the server root: ${next.pathname}`);
   }

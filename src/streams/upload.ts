@@ -20,9 +20,9 @@ import { InvalidArgumentError, KintoError, KintoHttpError, RetryAfterTooLongErro
 import { retryDelay } from "../http/retry";
 import { waitFor } from "../http/wait";
 import { envelope, KintoObject, type BatchResponse } from "../protocol/codecs";
-import { safeHeaders, type ResourceOptions } from "../protocol/options";
+import { safeHeaders, type ResourceOptions, resolve } from "../protocol/options";
 import { segment, versionPrefix } from "../protocol/paths";
-import { resolve, type Scope } from "../protocol/scope";
+import { type Scope } from "../protocol/scope";
 import { sendChunk, type BatchRequest } from "./batch";
 import { abortingItem, errorBody, outcomes, TransactionAbortedError } from "./outcomes";
 import { randomId, sameRecord } from "../protocol/records";
