@@ -59,6 +59,7 @@ export {
 export type { KintoHandler, KintoInterceptor } from "./http/chain";
 export { RETRY, TIMEOUT } from "./http/chain";
 export { ContextToken, RequestContext } from "./http/context";
+export { dryRun, type DryRunOptions, type DryRunRequest } from "./http/dry-run";
 export { NoticeEmitter, DEFAULT_MAX_BACKOFF, type DeprecationAlert, type EventEmitterLike, type NoticeEventMap } from "./http/notices";
 export { waitFor, MAX_TIMER_MS, type Wait } from "./http/wait";
 export { DEFAULT_RETRY, isTransient, retryDelay, retryTransient, type RetryPolicy, type RetryOptions } from "./http/retry";
