@@ -3,7 +3,8 @@
  * refresh credentials on 401 and replay), what they see of retries, and batches recording through
  * the chain without leaking anything they started.
  */
-import { catchError, lastValueFrom, switchMap, tap, throwError, timer, type Observable } from "rxjs";
+import { catchError, lastValueFrom, switchMap, throwError, timer } from "rxjs";
+import { logRequests, refreshOn401 } from "../../examples/interceptors";
 import { ContextToken, InvalidArgumentError, KintoClient, KintoHttpError, RequestContext, type KintoInterceptor } from "../../src";
 import { AUTH, countingFetch, kintoUrl, raw, uniqueName } from "../helpers";
 
@@ -18,39 +19,10 @@ afterAll(async () => {
   await raw("DELETE", `/buckets/${BUCKET}`);
 });
 
-/** The README's logging interceptor, writing to `lines` instead of the console. */
-function logging(lines: string[]): KintoInterceptor {
-  return (request, next) => {
-    const start = Date.now();
-    return next(request).pipe(
-      tap({
-        next: (response) => lines.push(`${request.method} ${request.path} ${response.status} ${Date.now() - start}ms`),
-        error: (error: unknown) => lines.push(`${request.method} ${request.path} ${error instanceof KintoHttpError ? error.status : "failed"} ${Date.now() - start}ms`),
-      }),
-    );
-  };
-}
-
-/** The README's refresh interceptor: on a 401, asks `refresh` for new credentials once, then replays. */
-function refreshOn401(refresh: () => Observable<string>, setAuthorization: (value: string) => void): KintoInterceptor {
-  return (request, next) =>
-    next(request).pipe(
-      catchError((error: unknown) => {
-        if (!(error instanceof KintoHttpError) || error.status !== 401) return throwError(() => error);
-        return refresh().pipe(
-          switchMap((authorization) => {
-            setAuthorization(authorization);
-            return next({ ...request, headers: { ...request.headers, Authorization: authorization } });
-          }),
-        );
-      }),
-    );
-}
-
 describe("interceptors", () => {
   it("a logging interceptor sees each request with its method, path, status and duration", async () => {
     const lines: string[] = [];
-    const client = new KintoClient(kintoUrl(), { headers: { Authorization: AUTH }, interceptors: [logging(lines)] });
+    const client = new KintoClient(kintoUrl(), { headers: { Authorization: AUTH }, interceptors: [logRequests((line) => lines.push(line))] });
     const collection = client.bucket(BUCKET).collection("c");
     await lastValueFrom(collection.createRecord({ id: "logged", n: 1 }));
     await lastValueFrom(collection.getRecord("missing").pipe(catchError(() => [undefined])));
