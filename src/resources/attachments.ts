@@ -7,7 +7,7 @@ import { catchError, defer, map, of, switchMap, throwError, type Observable } fr
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError } from "../http/errors";
 import type { KintoRequest } from "../http/request";
-import type { Collection } from "./collection";
+import type { CollectionLike } from "./collection-like";
 import type { Envelope, Permissions } from "../protocol/codecs";
 import { type ReadOptions } from "../protocol/operations";
 import { safeHeaders, type ResourceOptions, resolve } from "../protocol/options";
@@ -100,7 +100,7 @@ export type AttachmentMetadata = t.TypeOf<typeof AttachmentMetadata>;
  * @param options filename, permissions, safe/last_modified, headers, retry, timeout
  */
 export function addAttachment<T>(
-  collection: Collection<any>,
+  collection: CollectionLike<any>,
   dataURL: string,
   record: Record<string, unknown>,
   options: AttachmentOptions = {},
@@ -156,7 +156,7 @@ export function addAttachment<T>(
  * @param options headers, safe/last_modified, retry, timeout
  */
 export function removeAttachment(
-  collection: Collection<any>,
+  collection: CollectionLike<any>,
   recordId: string,
   options: ResourceOptions & { readonly last_modified?: number } = {},
 ): Observable<void> {

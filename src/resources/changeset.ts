@@ -7,7 +7,7 @@ import { map, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { withCapability } from "../protocol/capabilities";
 import { KintoObject, Tombstone } from "../protocol/codecs";
-import type { Collection, RecordOf } from "./collection";
+import type { CollectionLike } from "./collection-like";
 import { fetchJson } from "../protocol/operations";
 import type { ResourceOptions } from "../protocol/options";
 import { unquote } from "../protocol/listing";
@@ -42,7 +42,7 @@ const ChangesetBody = t.intersection([
  * `GET /buckets/{bid}/collections/{cid}/changeset?_expected=…`, on a server announcing `changes`;
  * elsewhere a `MissingCapabilityError` and nothing sent. Records are decoded with the collection's codec.
  */
-export function getChangeset<C extends t.Mixed | undefined>(collection: Collection<C>, options: ChangesetOptions = {}): Observable<Changeset<RecordOf<C>>> {
+export function getChangeset<T>(collection: CollectionLike<T>, options: ChangesetOptions = {}): Observable<Changeset<T>> {
   const { expected, since, ...transport } = options;
   const path = `${collection.recordPath().replace(/\/records$/, "")}/changeset`;
   const query = { _expected: unquote(String(expected ?? 0)), _since: since === undefined ? undefined : `"${unquote(String(since))}"` };
@@ -54,7 +54,7 @@ export function getChangeset<C extends t.Mixed | undefined>(collection: Collecti
         changes: body.changes.map((change) =>
           change.deleted === true
             ? decodeWith(Tombstone, change, `tombstone ${JSON.stringify(change.id)} of ${path}`)
-            : (decodeWith(collection.recordCodec, change, `record ${JSON.stringify(change.id)} of ${path}`) as RecordOf<C>),
+            : (decodeWith(collection.recordCodec, change, `record ${JSON.stringify(change.id)} of ${path}`))
         ),
       })),
     ),
