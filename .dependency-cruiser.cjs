@@ -1,0 +1,68 @@
+/**
+ * The import rules of src/ (`npm run lint:deps`): no cycles, and layers that only look down
+ * (http <- streams <- resources <- cli, as issue 12 lays them out).
+ *
+ * Type-only imports count (`tsPreCompilationDeps: true`): a type imported from a higher layer
+ * couples the lower one to it as much as a value does (streams/batch.ts naming the Collection
+ * type is the cycle issue 12 names), even though the compiled JavaScript no longer shows it.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "A module must not reach itself through its imports (type-only imports included).",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    {
+      name: "http-looks-down",
+      severity: "error",
+      comment: "src/http talks HTTP: it knows nothing of streams, resources, the CLI or Angular.",
+      from: { path: "^src/http/" },
+      to: { path: "^src/(resources|streams|cli|angular)/|^src/index\\.ts$" },
+    },
+    {
+      name: "streams-look-down",
+      severity: "error",
+      comment: "src/streams take a scope, a path and a codec: never a resource (client, bucket, collection) nor the CLI.",
+      from: { path: "^src/streams/" },
+      to: { path: "^src/(resources|cli|angular)/|^src/index\\.ts$" },
+    },
+    {
+      name: "resources-look-down",
+      severity: "error",
+      comment: "src/resources is the façade; the CLI and Angular sit above it.",
+      from: { path: "^src/resources/" },
+      to: { path: "^src/(cli|angular)/|^src/index\\.ts$" },
+    },
+    {
+      name: "cli-uses-the-public-api",
+      severity: "error",
+      comment: "The CLI is written over the public API only: it imports src/index.ts, not the modules behind it.",
+      from: { path: "^src/cli/" },
+      to: { path: "^src/(http|resources|streams|angular)/" },
+    },
+    {
+      name: "angular-uses-the-public-api",
+      severity: "error",
+      comment: "The Angular entry point imports the library through src/index.ts, not the modules behind it.",
+      from: { path: "^src/angular/" },
+      to: { path: "^src/(http|resources|streams|cli)/" },
+    },
+  ],
+  options: {
+    includeOnly: "^src/",
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".d.ts", ".js", ".mjs", ".cjs", ".json"],
+    },
+    reporterOptions: {
+      text: { highlightFocused: true },
+    },
+  },
+};
