@@ -7,7 +7,7 @@
  * (default 10000), BENCH_CPU_ROUNDS (scenario 5, default 5), BENCH_ONLY (e.g. `1,5`: only these scenarios), BENCH_PG_WORKERS (default 2:
  * gunicorn workers of scenario 3b, Kinto on PostgreSQL, bench/kinto-postgres.ts; 0 skips 3b).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clients, getMany, makeRecord, rawJson, readAll, type Contender, type Target } from "./contenders";
 import { cpuScenario, CPU_VARIANTS, decodeCost, runCpuJob, startStub } from "./cpu";
@@ -71,7 +71,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const all: Row[] = [];
   const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), config: { ROUNDS, CPU_ROUNDS, CREATE_ROUNDS, CREATE_RECORDS, only: [...ONLY] } };
-  results.versions = { peer: require(join(ROOT, "node_modules/kinto/package.json")).version, rxjs: require(join(ROOT, "node_modules/rxjs/package.json")).version };
+  const version = (name: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  results.versions = { peer: version("kinto"), rxjs: version("rxjs") };
 
   if (ONLY.has("6")) {
     log("6. bundle sizes");

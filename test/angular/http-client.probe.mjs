@@ -2,12 +2,12 @@
 // built kinto-rx/angular with Angular's real HttpClient (JIT, zoneless, no DOM) against the Kinto
 // server at $KINTO_URL, in the bucket $BUCKET (writable by $AUTH). Prints one JSON line of findings.
 import "@angular/compiler";
-import { HttpErrorResponse, HttpEventType, HttpClient, provideHttpClient, withFetch, withInterceptors } from "@angular/common/http";
+import { HttpErrorResponse, HttpEventType, provideHttpClient, withFetch, withInterceptors } from "@angular/common/http";
 import { HttpTestingController, provideHttpClientTesting } from "@angular/common/http/testing";
 import { ApplicationRef, createEnvironmentInjector, Injector, provideZonelessChangeDetection, ɵINJECTOR_SCOPE } from "@angular/core";
 import { KintoHttpError } from "kinto-rx";
 import { KintoClient, provideKintoClient } from "kinto-rx/angular";
-import { finalize, firstValueFrom, lastValueFrom, take, tap, timer } from "rxjs";
+import { finalize, firstValueFrom, tap, timer } from "rxjs";
 
 const { KINTO_URL, BUCKET, AUTH } = process.env;
 const seen = [];

@@ -12,6 +12,8 @@ import { BIN, cli, collections, eventually, jsonl, serverRecords, USER_PASS } fr
 const BUCKET = uniqueName("cli-progress");
 const N = 300;
 const lines = (tag: string) => Array.from({ length: N }, (_, n) => ({ n, tag }));
+// The escape character is the point: ANSI sequences start with it.
+// eslint-disable-next-line no-control-regex
 const strip = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 beforeAll(() => collections(BUCKET, "tty80", "tty40", "piped", "quiet", "json", "stopped"));

@@ -2,6 +2,8 @@
  * kinto-rx as a Unix tool, run as the built binary against the real server: pipes that close
  * early, exit codes as the help lists them, errors that name the server, signals, bounded waits.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type Server, type Socket } from "node:net";
 import { freePort } from "../server/kinto-server";
 import { kintoUrl, raw, uniqueName } from "../helpers";
@@ -182,7 +184,7 @@ describe("export order", () => {
 describe("help and version", () => {
   it("--version, help <command> with its defaults, and help of an unknown command", async () => {
     const version = await cli(["--version"]);
-    expect(version.out).toBe(`kinto-rx ${require("../../package.json").version}\n`);
+    expect(version.out).toBe(`kinto-rx ${(JSON.parse(readFileSync(join(__dirname, "../../package.json"), "utf8")) as { version: string }).version}\n`);
     const help = await cli(["help", "import"]);
     expect(help.code).toBe(0);
     expect(help.out).toContain("--concurrency N             /batch requests in flight (default 2)");

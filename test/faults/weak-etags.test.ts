@@ -18,7 +18,7 @@ async function etagProxy(): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
+    const relay = async () => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && !["host", "connection", "content-length"].includes(k)) headers[k] = v;
       const answer = await fetch(upstream + (req.url ?? ""), {
@@ -36,6 +36,10 @@ async function etagProxy(): Promise<{ url: string; close(): Promise<void> }> {
       const body = Buffer.from(await answer.arrayBuffer());
       res.writeHead(answer.status, out);
       res.end(req.method === "HEAD" ? undefined : body);
+    };
+    // A failed relay resets the connection: the client under test sees a network error.
+    req.on("end", () => {
+      relay().catch(() => res.destroy());
     });
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));

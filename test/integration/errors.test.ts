@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { lastValueFrom, type Observable } from "rxjs";
 import { InvalidArgumentError, KintoClient, KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, PayloadValidationError, UnparseableResponseError } from "../../src";
-import { AUTH, kintoUrl, raw, testClient, uniqueName } from "../helpers";
+import { kintoUrl, raw, testClient, uniqueName } from "../helpers";
 import { freePort } from "../server/kinto-server";
 
 /** The error `source` fails with (the test fails if it succeeds). */

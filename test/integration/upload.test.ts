@@ -150,12 +150,11 @@ describe("uploadRecords", () => {
     const backoffServer = await startKinto({ settings: { "kinto.backoff": "1" } });
     try {
       const sends: { at: number; release: number }[] = [];
-      let client: KintoClient | undefined;
       const timing = ((input: string, init?: RequestInit) => {
-        if (init?.method === "POST") sends.push({ at: Date.now(), release: current(client!.backoff$) });
+        if (init?.method === "POST") sends.push({ at: Date.now(), release: current(client.backoff$) });
         return fetch(input, init);
       }) as typeof fetch;
-      client = new KintoClient(backoffServer.url, { headers: { Authorization: AUTH }, fetch: timing });
+      const client = new KintoClient(backoffServer.url, { headers: { Authorization: AUTH }, fetch: timing });
       await lastValueFrom(client.createBucket("backoff"));
       await lastValueFrom(client.bucket("backoff").createCollection("records"));
       const events = await lastValueFrom(client.bucket("backoff").collection("records").uploadRecords(generated(30), { chunkSize: 10 }).pipe(toArray()));

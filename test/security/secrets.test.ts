@@ -87,7 +87,7 @@ describe.each(Object.entries(AUTHS))("%s credentials", (_kind, auth) => {
   it("appear in no error of any class", async () => {
     const client = new KintoClient(fake.url, { headers, timeout: 300 });
     const c = client.bucket("b").collection("c");
-    const errors: [unknown, Function][] = [
+    const errors: [unknown, abstract new (...args: never[]) => Error][] = [
       [await failure(c.getRecord("400")), KintoHttpError],
       [await failure(c.getRecord("401")), KintoHttpError],
       [await failure(c.getRecord("403")), KintoHttpError],

@@ -9,9 +9,7 @@ import { CLUSTER_ENV, postgresInstall } from "./kinto-postgres";
 import { startPostgres, type Postgres } from "./postgres";
 
 declare global {
-  // eslint-disable-next-line no-var
   var __KINTO_SERVER__: KintoServer | undefined;
-  // eslint-disable-next-line no-var
   var __KINTO_CLUSTER__: Postgres | undefined;
 }
 

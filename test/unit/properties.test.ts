@@ -75,7 +75,10 @@ function checkDecode(codec: AnyCodec, input: unknown, json = true): void {
     expect(error).toBeInstanceOf(PayloadValidationError);
     const issues = (error as PayloadValidationError).issues;
     expect(issues.length).toBeGreaterThan(0);
-    for (const issue of issues) (json ? checkPath(issue.path, input) : expect(issue.path).toMatch(PATH));
+    for (const issue of issues) {
+      if (json) checkPath(issue.path, input);
+      else expect(issue.path).toMatch(PATH);
+    }
     return;
   }
   expect(codec.is(result)).toBe(true);
