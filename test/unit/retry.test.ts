@@ -1,9 +1,9 @@
 /**
  * The retry operator in virtual time: every resubscription (and so every retry delay) is visible
- * in `expectSubscriptions`, 1 frame = 1 ms.
+ * in `toHaveSubscriptions` (rxjs-marbles over the TestScheduler's run mode), 1 frame = 1 ms.
  */
 import { defer, throwError } from "rxjs";
-import { TestScheduler } from "rxjs/testing";
+import { marbles } from "rxjs-marbles/jest";
 import { DEFAULT_RETRY, KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, PayloadValidationError, RetryAfterTooLongError, UnparseableResponseError, isTransient, parseRetryAfter, retryDelay, retryTransient, type RetryPolicy } from "../../src";
 
 const GET = { method: "GET", path: "/buckets/b" };
@@ -18,120 +18,96 @@ function policy(count: number, changes: Partial<RetryPolicy> = {}): RetryPolicy 
   return { ...DEFAULT_RETRY, random: () => 0.5, count, ...changes };
 }
 
-function scheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
 describe("retryTransient: Retry-After", () => {
-  it("resubscribes after the Retry-After delay, at most `count` times, then errors with the last error", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const error = httpError(503, "2");
-      const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient({ ...policy(2), idempotent: true }))).toBe("- 2000ms - 2000ms -#", undefined, error);
-      expectSubscriptions(source.subscriptions).toBe(["^!", "- 2000ms ^!", "- 2000ms - 2000ms ^!"]);
-    });
-  });
+  it("resubscribes after the Retry-After delay, at most `count` times, then errors with the last error", marbles((m) => {
+    const error = httpError(503, "2");
+    const source = m.cold("-#", undefined, error);
+    m.expect(source.pipe(retryTransient({ ...policy(2), idempotent: true }))).toBeObservable("- 2000ms - 2000ms -#", undefined, error);
+    m.expect(source).toHaveSubscriptions(["^!", "- 2000ms ^!", "- 2000ms - 2000ms ^!"]);
+  }));
 
-  it("emits the value of a later successful attempt and stops retrying", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      let attempts = 0;
-      const error = httpError(503, "1");
-      const source = cold("-#", undefined, error);
-      const ok = cold("-(a|)", { a: "ok" });
-      const flaky = defer(() => (attempts++ === 0 ? source : ok));
-      expectObservable(flaky.pipe(retryTransient({ ...policy(5), idempotent: true }))).toBe("- 1000ms -(a|)", { a: "ok" });
-      expectSubscriptions(source.subscriptions).toBe(["^!"]);
-      expectSubscriptions(ok.subscriptions).toBe(["- 1000ms ^!"]);
-    });
-  });
+  it("emits the value of a later successful attempt and stops retrying", marbles((m) => {
+    let attempts = 0;
+    const error = httpError(503, "1");
+    const source = m.cold("-#", undefined, error);
+    const ok = m.cold("-(a|)", { a: "ok" });
+    const flaky = defer(() => (attempts++ === 0 ? source : ok));
+    m.expect(flaky.pipe(retryTransient({ ...policy(5), idempotent: true }))).toBeObservable("- 1000ms -(a|)", { a: "ok" });
+    m.expect(source).toHaveSubscriptions(["^!"]);
+    m.expect(ok).toHaveSubscriptions(["- 1000ms ^!"]);
+  }));
 
-  it("does not retry at all when the count is 0", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const error = httpError(503, "2");
-      const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient({ ...policy(0), idempotent: true }))).toBe("-#", undefined, error);
-      expectSubscriptions(source.subscriptions).toBe(["^!"]);
-    });
-  });
+  it("does not retry at all when the count is 0", marbles((m) => {
+    const error = httpError(503, "2");
+    const source = m.cold("-#", undefined, error);
+    m.expect(source.pipe(retryTransient({ ...policy(0), idempotent: true }))).toBeObservable("-#", undefined, error);
+    m.expect(source).toHaveSubscriptions(["^!"]);
+  }));
 
-  it("understands an HTTP-date", () => {
+  it("understands an HTTP-date", marbles((m) => {
     const now = Date.parse("Wed, 21 Oct 2015 07:27:55 GMT");
     expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now)).toBe(5000);
     expect(parseRetryAfter("Wed, 21 Oct 2015 07:27:00 GMT", now)).toBe(0); // already past
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const error = httpError(503, "Wed, 21 Oct 2015 07:28:00 GMT", now);
-      const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient({ ...policy(1), idempotent: true }))).toBe("- 5000ms -#", undefined, error);
-      expectSubscriptions(source.subscriptions).toBe(["^!", "- 5000ms ^!"]);
-    });
-  });
+    const error = httpError(503, "Wed, 21 Oct 2015 07:28:00 GMT", now);
+    const source = m.cold("-#", undefined, error);
+    m.expect(source.pipe(retryTransient({ ...policy(1), idempotent: true }))).toBeObservable("- 5000ms -#", undefined, error);
+    m.expect(source).toHaveSubscriptions(["^!", "- 5000ms ^!"]);
+  }));
 
-  it("fails with RetryAfterTooLongError, carrying the delay, when Retry-After exceeds maxRetryAfter", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const error = httpError(503, "600");
-      const source = cold("-#", undefined, error);
-      const expected = new RetryAfterTooLongError(600_000, 120_000, error);
-      expectObservable(source.pipe(retryTransient({ ...policy(3), idempotent: true }))).toBe("-#", undefined, expected);
-      expectSubscriptions(source.subscriptions).toBe(["^!"]);
-    });
+  it("fails with RetryAfterTooLongError, carrying the delay, when Retry-After exceeds maxRetryAfter", marbles((m) => {
+    const error = httpError(503, "600");
+    const source = m.cold("-#", undefined, error);
+    const expected = new RetryAfterTooLongError(600_000, 120_000, error);
+    m.expect(source.pipe(retryTransient({ ...policy(3), idempotent: true }))).toBeObservable("-#", undefined, expected);
+    m.expect(source).toHaveSubscriptions(["^!"]);
     const caught: unknown[] = [];
     throwError(() => httpError(429, "600"))
       .pipe(retryTransient({ ...policy(3), idempotent: false })).subscribe({ error: (e: unknown) => caught.push(e) });
     expect(caught[0]).toBeInstanceOf(RetryAfterTooLongError);
     expect(caught[0]).toMatchObject({ delayMs: 600_000, cause: { status: 429, retryAfterMs: 600_000 } });
-  });
+  }));
 
-  it("caps only the server's Retry-After: an exponential delay longer than maxRetryAfter still retries", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const error = httpError(500); // no Retry-After; GET is idempotent
-      const source = cold("-#", undefined, error);
-      const p = policy(1, { maxRetryAfter: 10, baseDelay: 200, random: () => 0 });
-      expectObservable(source.pipe(retryTransient({ ...p, idempotent: true }))).toBe("- 100ms -#", undefined, error);
-      expectSubscriptions(source.subscriptions).toBe(["^!", "- 100ms ^!"]);
-    });
-  });
+  it("caps only the server's Retry-After: an exponential delay longer than maxRetryAfter still retries", marbles((m) => {
+    const error = httpError(500); // no Retry-After; GET is idempotent
+    const source = m.cold("-#", undefined, error);
+    const p = policy(1, { maxRetryAfter: 10, baseDelay: 200, random: () => 0 });
+    m.expect(source.pipe(retryTransient({ ...p, idempotent: true }))).toBeObservable("- 100ms -#", undefined, error);
+    m.expect(source).toHaveSubscriptions(["^!", "- 100ms ^!"]);
+  }));
 
-  it("stops when the retry budget (`acquire`) refuses", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const error = httpError(503, "1");
-      const source = cold("-#", undefined, error);
-      let granted = 1;
-      const p = policy(5, { acquire: () => granted-- > 0 });
-      expectObservable(source.pipe(retryTransient({ ...p, idempotent: true }))).toBe("- 1000ms -#", undefined, error);
-      expectSubscriptions(source.subscriptions).toBe(["^!", "- 1000ms ^!"]);
-    });
-  });
+  it("stops when the retry budget (`acquire`) refuses", marbles((m) => {
+    const error = httpError(503, "1");
+    const source = m.cold("-#", undefined, error);
+    let granted = 1;
+    const p = policy(5, { acquire: () => granted-- > 0 });
+    m.expect(source.pipe(retryTransient({ ...p, idempotent: true }))).toBeObservable("- 1000ms -#", undefined, error);
+    m.expect(source).toHaveSubscriptions(["^!", "- 1000ms ^!"]);
+  }));
 });
 
 describe("retryTransient: idempotency", () => {
-  it("never resends a non-idempotent POST whose outcome is unknown (network failure)", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const error = new OutcomeUnknownError(POST, "socket hang up");
-      const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient({ ...policy(3), idempotent: false }))).toBe("-#", undefined, error);
-      expectSubscriptions(source.subscriptions).toBe(["^!"]);
-    });
-  });
+  it("never resends a non-idempotent POST whose outcome is unknown (network failure)", marbles((m) => {
+    const error = new OutcomeUnknownError(POST, "socket hang up");
+    const source = m.cold("-#", undefined, error);
+    m.expect(source.pipe(retryTransient({ ...policy(3), idempotent: false }))).toBeObservable("-#", undefined, error);
+    m.expect(source).toHaveSubscriptions(["^!"]);
+  }));
 
-  it("retries a POST when the server said Retry-After (nothing was done)", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const error = httpError(503, "1");
-      const source = cold("-#", undefined, error);
-      expectObservable(source.pipe(retryTransient({ ...policy(1), idempotent: false }))).toBe("- 1000ms -#", undefined, error);
-      expectSubscriptions(source.subscriptions).toBe(["^!", "- 1000ms ^!"]);
-    });
-  });
+  it("retries a POST when the server said Retry-After (nothing was done)", marbles((m) => {
+    const error = httpError(503, "1");
+    const source = m.cold("-#", undefined, error);
+    m.expect(source.pipe(retryTransient({ ...policy(1), idempotent: false }))).toBeObservable("- 1000ms -#", undefined, error);
+    m.expect(source).toHaveSubscriptions(["^!", "- 1000ms ^!"]);
+  }));
 
-  it("does not retry a POST on a 503 without Retry-After, nor a 4xx with one", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const plain = cold("-#", undefined, httpError(503));
-      const client = cold("-#", undefined, httpError(400, "1"));
-      expectObservable(plain.pipe(retryTransient({ ...policy(3), idempotent: false }))).toBe("-#", undefined, httpError(503));
-      expectObservable(client.pipe(retryTransient({ ...policy(3), idempotent: true }))).toBe("-#", undefined, httpError(400, "1"));
-      expectSubscriptions(plain.subscriptions).toBe(["^!"]);
-      expectSubscriptions(client.subscriptions).toBe(["^!"]);
-    });
-  });
+  it("does not retry a POST on a 503 without Retry-After, nor a 4xx with one", marbles((m) => {
+    const plain = m.cold("-#", undefined, httpError(503));
+    const client = m.cold("-#", undefined, httpError(400, "1"));
+    m.expect(plain.pipe(retryTransient({ ...policy(3), idempotent: false }))).toBeObservable("-#", undefined, httpError(503));
+    m.expect(client.pipe(retryTransient({ ...policy(3), idempotent: true }))).toBeObservable("-#", undefined, httpError(400, "1"));
+    m.expect(plain).toHaveSubscriptions(["^!"]);
+    m.expect(client).toHaveSubscriptions(["^!"]);
+  }));
 
   it("classifies errors: what is transient for idempotent and non-idempotent requests", () => {
     const cases: [unknown, boolean, boolean][] = [
@@ -179,16 +155,14 @@ describe("retry delays without a valid Retry-After", () => {
     expect(retryDelay(httpError(503, "0"), 1, DEFAULT_RETRY)).toBe(0);
   });
 
-  it("doubles the delay at each attempt (visible as resubscription times)", () => {
-    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const error = httpError(503, "soon");
-      const source = cold("-#", undefined, error);
-      // random 0 → d/2: 100, 200, 400 ms for a base of 200 ms.
-      const p = policy(3, { random: () => 0 });
-      expectObservable(source.pipe(retryTransient({ ...p, idempotent: true }))).toBe("- 100ms - 200ms - 400ms -#", undefined, error);
-      expectSubscriptions(source.subscriptions).toBe(["^!", "- 100ms ^!", "- 100ms - 200ms ^!", "- 100ms - 200ms - 400ms ^!"]);
-    });
-  });
+  it("doubles the delay at each attempt (visible as resubscription times)", marbles((m) => {
+    const error = httpError(503, "soon");
+    const source = m.cold("-#", undefined, error);
+    // random 0 → d/2: 100, 200, 400 ms for a base of 200 ms.
+    const p = policy(3, { random: () => 0 });
+    m.expect(source.pipe(retryTransient({ ...p, idempotent: true }))).toBeObservable("- 100ms - 200ms - 400ms -#", undefined, error);
+    m.expect(source).toHaveSubscriptions(["^!", "- 100ms ^!", "- 100ms - 200ms ^!", "- 100ms - 200ms - 400ms ^!"]);
+  }));
 
   it("is capped by maxDelay", () => {
     const error = httpError(503);

@@ -4,7 +4,7 @@
  * played on purpose.
  */
 import { defer, lastValueFrom, map, of, Subject, toArray, type Observable } from "rxjs";
-import { TestScheduler } from "rxjs/testing";
+import { marbles } from "rxjs-marbles/jest";
 import { KintoClient, TransactionAbortedError, type UploadEvent, type UploadRecord } from "../../src";
 import { WAIT_BACKOFF, type KintoHandler } from "../../src/http/chain";
 import type { KintoResponse } from "../../src/http/transport";
@@ -108,29 +108,25 @@ describe("upload: retries without duplicates", () => {
     expect(events.filter((e) => e.type === "sent")).toHaveLength(1);
   });
 
-  it("waits for the rolled-back item's Retry-After before sending the chunk again", () => {
-    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ expectObservable }) => {
-      const server = memoryServer();
-      const { collection } = fakeCollection((requests, call) =>
-        of(call === 1 ? server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 }, headers: { "retry-after": "3" } }))) : server.answer(server.apply(requests))),
-      );
-      const events = collection.uploadRecords([{ a: 1 }], { retry: 1, generateId: () => "x" }).pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
-      expectObservable(events).toBe("s 2999ms (c|)");
-    });
-  });
+  it("waits for the rolled-back item's Retry-After before sending the chunk again", marbles((m) => {
+    const server = memoryServer();
+    const { collection } = fakeCollection((requests, call) =>
+      of(call === 1 ? server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 }, headers: { "retry-after": "3" } }))) : server.answer(server.apply(requests))),
+    );
+    const events = collection.uploadRecords([{ a: 1 }], { retry: 1, generateId: () => "x" }).pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
+    m.expect(events).toBeObservable("s 2999ms (c|)");
+  }));
 
-  it("without Retry-After, resends after the client's retryPolicy delay", () => {
-    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ expectObservable }) => {
-      const server = memoryServer();
-      const rolledBack = (requests: readonly BatchRequest[]) => server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })));
-      // baseDelay 1000 and no jitter: [d/2, d) gives 500 ms, then 1000 ms.
-      const { collection } = fakeCollection((requests, call) => of(call <= 2 ? rolledBack(requests) : server.answer(server.apply(requests))), {
-        retryPolicy: { baseDelay: 1000, random: () => 0 },
-      });
-      const events = collection.uploadRecords([{ a: 1 }], { retry: 2, generateId: () => "x" }).pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
-      expectObservable(events).toBe("s 1499ms (c|)");
+  it("without Retry-After, resends after the client's retryPolicy delay", marbles((m) => {
+    const server = memoryServer();
+    const rolledBack = (requests: readonly BatchRequest[]) => server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })));
+    // baseDelay 1000 and no jitter: [d/2, d) gives 500 ms, then 1000 ms.
+    const { collection } = fakeCollection((requests, call) => of(call <= 2 ? rolledBack(requests) : server.answer(server.apply(requests))), {
+      retryPolicy: { baseDelay: 1000, random: () => 0 },
     });
-  });
+    const events = collection.uploadRecords([{ a: 1 }], { retry: 2, generateId: () => "x" }).pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
+    m.expect(events).toBeObservable("s 1499ms (c|)");
+  }));
 
   it("fails with TransactionAbortedError when rollbackRetries are exhausted", async () => {
     const rolledBack = (requests: readonly BatchRequest[]) => of({ status: 200, headers: new Headers(), json: { responses: requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })) } });
