@@ -5,7 +5,7 @@
  * subjects and an `events` EventEmitter, as kinto-http.js emits them.
  */
 import { EventEmitter } from "node:events";
-import { firstValueFrom, lastValueFrom, toArray } from "rxjs";
+import { firstValueFrom, lastValueFrom } from "rxjs";
 import { KintoClient, KintoHttpError, NoticeEmitter, type DeprecationAlert } from "../../src";
 import { startFaultProxy, type FaultProxy } from "../faults/proxy";
 import { AUTH, current, kintoUrl, uniqueName } from "../helpers";
