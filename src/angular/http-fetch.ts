@@ -38,7 +38,7 @@ export function httpClientFetch(http: HttpClient): FetchLike {
           next: (response: HttpResponse<string>) => resolve(toResponse(response.status, response.headers, response.body)),
           error: (error: unknown) => {
             if (error instanceof HttpErrorResponse && error.status > 0) resolve(toResponse(error.status, error.headers, error.error));
-            else reject(new TypeError(error instanceof HttpErrorResponse ? `network error (${error.statusText || "no response"})` : String(error)));
+            else reject(new TypeError(error instanceof HttpErrorResponse ? "network error (no response from the server)" : String(error)));
           },
         });
       signal?.addEventListener(

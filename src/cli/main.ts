@@ -101,7 +101,14 @@ if (require.main === module) {
   process.on("SIGTERM", stop("SIGTERM"));
   // A closed stderr must not crash the tool either (stdout's errors are handled by Output).
   process.stderr.on("error", () => undefined);
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal }).then((code) => {
-    process.exitCode = code;
-  });
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      // main reports its own failures; this is a bug of the tool itself: say so, exit with the software error code.
+      process.stderr.write(`kinto-rx: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 70;
+    },
+  );
 }

@@ -172,7 +172,7 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
         return toResponse(status, responseHeaders, text, summary);
       } catch (error) {
         // The notices link reads an error answer's headers too (a 503's Backoff, a 429's Retry-After).
-        throw attachResponseHeaders(error as object, responseHeaders);
+        throw attachResponseHeaders(error as Error, responseHeaders);
       }
     };
     exchange().then(

@@ -13,7 +13,6 @@ export type Permissions = t.TypeOf<typeof Permissions>;
  * `1e400` (JSON.parse gives `Infinity`: the next poll asks `_since=Infinity`), `-1e400` or `1.5`.
  */
 // t.refinement (not t.brand): the type stays `number`, and decode's fast path knows refinements.
-// eslint-disable-next-line @typescript-eslint/no-deprecated
 export const Timestamp = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, "Timestamp");
 /** A Kinto timestamp in ms. */
 export type Timestamp = t.TypeOf<typeof Timestamp>;

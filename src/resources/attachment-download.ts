@@ -57,7 +57,7 @@ interface Target {
   readonly attachment: AttachmentMetadata;
 }
 
-function target(collection: CollectionLike<any>, record: AttachmentRecord, options: DownloadOptions): Observable<Target> {
+function target<T>(collection: CollectionLike<T>, record: AttachmentRecord, options: DownloadOptions): Observable<Target> {
   const { headers, retry, timeout } = options;
   const record$ = typeof record === "string" ? collection.getRecord(record, { headers, retry, timeout }).pipe(map((e) => e.data as { id: string; attachment?: unknown })) : of(record);
   return record$.pipe(
@@ -81,7 +81,7 @@ function target(collection: CollectionLike<any>, record: AttachmentRecord, optio
 }
 
 /** The chunks of `url`, checked as they arrive against `attachment`; errors at the end on a hash mismatch. */
-function checkedChunks(collection: CollectionLike<any>, { url, attachment }: Target, timeout: number | null | undefined): Observable<Uint8Array> {
+function checkedChunks<T>(collection: CollectionLike<T>, { url, attachment }: Target, timeout: number | null | undefined): Observable<Uint8Array> {
   const download = collection.scope.executor.download;
   if (!download) throw new InvalidArgumentError("This client cannot download files.");
   const location = downloadSummary(url).path;
@@ -110,7 +110,7 @@ function checkedChunks(collection: CollectionLike<any>, { url, attachment }: Tar
  * The attachment's bytes, emitted once, only after their size and sha256 matched the record's
  * metadata. With `retry`, a transient failure downloads the file again from the start.
  */
-export function downloadAttachment(collection: CollectionLike<any>, record: AttachmentRecord, options: DownloadOptions = {}): Observable<Uint8Array> {
+export function downloadAttachment<T>(collection: CollectionLike<T>, record: AttachmentRecord, options: DownloadOptions = {}): Observable<Uint8Array> {
   return defer(() =>
     target(collection, record, options).pipe(
       switchMap((found) => {
@@ -134,6 +134,6 @@ export function downloadAttachment(collection: CollectionLike<any>, record: Atta
  * on each chunk, the sha256 when the last arrived, and a mismatch errors the Observable instead of
  * completing it. Write the chunks to a temporary file and keep it only on completion.
  */
-export function streamAttachment(collection: CollectionLike<any>, record: AttachmentRecord, options: DownloadOptions = {}): Observable<Uint8Array> {
+export function streamAttachment<T>(collection: CollectionLike<T>, record: AttachmentRecord, options: DownloadOptions = {}): Observable<Uint8Array> {
   return defer(() => target(collection, record, options).pipe(switchMap((found) => checkedChunks(collection, found, options.timeout))));
 }

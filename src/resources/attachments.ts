@@ -100,7 +100,7 @@ export type AttachmentMetadata = t.TypeOf<typeof AttachmentMetadata>;
  * @param options filename, permissions, safe/last_modified, headers, retry, timeout
  */
 export function addAttachment<T>(
-  collection: CollectionLike<any>,
+  collection: CollectionLike<T>,
   dataURL: string,
   record: Record<string, unknown>,
   options: AttachmentOptions = {},
@@ -155,8 +155,8 @@ export function addAttachment<T>(
  * @param recordId the record id
  * @param options headers, safe/last_modified, retry, timeout
  */
-export function removeAttachment(
-  collection: CollectionLike<any>,
+export function removeAttachment<T>(
+  collection: CollectionLike<T>,
   recordId: string,
   options: ResourceOptions & { readonly last_modified?: number } = {},
 ): Observable<void> {
