@@ -16,9 +16,8 @@
  */
 import { catchError, concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoError, KintoHttpError, RetryAfterTooLongError } from "../http/errors";
-import { retryDelay } from "../http/retry";
-import { waitFor } from "../http/wait";
+import { InvalidArgumentError, KintoError, KintoHttpError } from "../http/errors";
+import { retryTransient } from "../http/retry";
 import { envelope, KintoObject, type BatchResponse } from "../protocol/codecs";
 import { safeHeaders, type ResourceOptions, resolve } from "../protocol/options";
 import { segment, versionPrefix } from "../protocol/paths";
@@ -241,44 +240,40 @@ export function upload(target: UploadTarget, source: UploadSource, options: Uplo
       return { id, data, kind: create ? "create" : "write", request };
     };
 
-    const policy = executor.retryPolicyFor(resolved.retry);
     // Sends `writes`; what the server rolled back (or may not have kept: a 5xx inside the batch) is
-    // sent again, only that, after the server's Retry-After: every write is create-only or
+    // sent again, only that, by the one retry operator (the server's Retry-After or the client's
+    // delays, the retry budget, waits announced on `waiting$`): every write is create-only or
     // conditional, so a write that was in fact kept answers 412 with what was sent (`created`).
-    const attempt = (writes: readonly Write[], round: number): Observable<RecordResult[]> =>
-      sendChunk(target.scope, writes.map((w) => w.request), true, resolved, { waitBackoff: true }).pipe(
-        // A 409 on the /batch itself: its transaction failed to commit, nothing of it was kept.
-        catchError((error: unknown) => (error instanceof KintoHttpError && error.status === 409 ? of(error) : throwError(() => error))),
-        concatMap((answer) => {
-          let results: (RecordResult | undefined)[];
-          let error: KintoHttpError;
-          if (answer instanceof KintoHttpError) {
-            results = writes.map(() => undefined);
-            error = answer;
-          } else {
-            const found = outcomes(writes.map((w) => w.request), answer);
-            results = writes.map((write, i) => (found[i] === "applied" || found[i] === "failed" ? resultOf(write, answer[i]) : undefined));
-            const cause = abortingItem(answer);
-            error = cause < 0 ? new KintoHttpError(500, { method: "POST", path: "/batch" }, {}) : new TransactionAbortedError(answer[cause]);
-          }
-          const again = writes.filter((_, i) => results[i] === undefined);
-          if (again.length === 0) return of(results as RecordResult[]);
-          if (round >= rollbackRetries) return throwError(() => error);
-          if (error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfter) {
-            return throwError(() => new RetryAfterTooLongError(error.retryAfterMs!, policy.maxRetryAfter, error));
-          }
-          if (policy.acquire && !policy.acquire(error)) return throwError(() => error);
-          // The client's wait: announced on `waiting$`, and on timers that cannot overflow.
-          const delay = retryDelay(error, round + 1, policy);
-          return (policy.wait ? policy.wait(delay, error) : waitFor(delay)).pipe(
-            concatMap(() => attempt(again, round + 1)),
-            map((retried) => {
-              let k = 0;
-              return results.map((result) => result ?? retried[k++]);
-            }),
-          );
-        }),
-      );
+    const policy = executor.retryPolicyFor(rollbackRetries);
+    const attempt = (writes: readonly Write[]): Observable<RecordResult[]> =>
+      defer(() => {
+        const results: (RecordResult | undefined)[] = writes.map(() => undefined);
+        let pending = writes.map((_, i) => i);
+        // The errors raised here to have what is pending sent again.
+        const resends = new WeakSet<object>();
+        return defer(() => sendChunk(target.scope, pending.map((i) => writes[i].request), true, resolved, { waitBackoff: true })).pipe(
+          // A 409 on the /batch itself: its transaction failed to commit, nothing of it was kept.
+          catchError((error: unknown) => (error instanceof KintoHttpError && error.status === 409 ? of(error) : throwError(() => error))),
+          map((answer: BatchResponse[] | KintoHttpError): RecordResult[] => {
+            let error: KintoHttpError;
+            if (answer instanceof KintoHttpError) error = answer;
+            else {
+              const sent = pending.map((i) => writes[i]);
+              const found = outcomes(sent.map((w) => w.request), answer);
+              sent.forEach((write, k) => {
+                if (found[k] === "applied" || found[k] === "failed") results[pending[k]] = resultOf(write, answer[k]);
+              });
+              const cause = abortingItem(answer);
+              error = cause < 0 ? new KintoHttpError(500, { method: "POST", path: "/batch" }, {}) : new TransactionAbortedError(answer[cause]);
+            }
+            pending = pending.filter((i) => results[i] === undefined);
+            if (pending.length === 0) return results as RecordResult[];
+            resends.add(error);
+            throw error;
+          }),
+          retryTransient<RecordResult[]>({ ...policy, idempotent: true, retryable: (error) => resends.has(error as object) }),
+        );
+      });
 
     const sendRecords = (records: readonly UploadRecord[]): Observable<UploadEvent> =>
       defer(() => {
@@ -286,7 +281,7 @@ export function upload(target: UploadTarget, source: UploadSource, options: Uplo
         const writes = records.map(prepare); // ids fixed before the first attempt
         progress.sent += writes.length;
         const sent: UploadEvent = { type: "sent", chunk, ids: writes.map((w) => w.id), progress: { ...progress } };
-        const answered = attempt(writes, 0).pipe(
+        const answered = attempt(writes).pipe(
           concatMap((results) => {
             for (const r of results) progress[r.status === "created" || r.status === "updated" ? "confirmed" : "failed"]++;
             const event: UploadEvent = { type: "chunk", chunk, results, progress: { ...progress } };
