@@ -3,6 +3,7 @@
  * client of the `kinto` npm package) and raw fetch (the same HTTP requests with no client: the floor).
  * Every run checks its result (record counts), so that a contender cannot win by doing less.
  */
+import { randomUUID } from "node:crypto";
 import { concatMap, count, lastValueFrom, range, reduce, tap } from "rxjs";
 import { KintoClient, allRecords, records, type UploadEvent } from "../src";
 import type PeerType from "kinto/lib/http";
@@ -103,9 +104,14 @@ export async function streamCount(who: Contender, url: string, t: Target, limit:
 }
 
 /** The variants of the create scenario. */
-export type CreateVariant = "kinto-rx upload c1" | "kinto-rx upload c2" | "kinto-rx upload c4" | "kinto-rx batch" | "peer" | "fetch";
+export type CreateVariant = "kinto-rx upload c1" | "kinto-rx upload c2" | "kinto-rx upload c4" | "kinto-rx batch" | "peer" | "peer, ids + safe" | "fetch";
 
-/** Scenario 3: creates `total` records in a new collection through `/batch`. */
+/**
+ * Scenario 3: creates `total` records in a new collection through `/batch`. "peer, ids + safe" is
+ * the peer asked for what `uploadRecords` guarantees (a create that can be resent without
+ * duplicates): each record with a client id and `safe: true`, so the peer sends the same
+ * sub-requests as the upload (`PUT …/records/<id>` + `If-None-Match: *`).
+ */
 export async function createMany(who: CreateVariant, c: ReturnType<typeof clients>, t: Target, total: number, chunk: number): Promise<void> {
   let created = 0;
   if (who.startsWith("kinto-rx upload")) {
@@ -124,10 +130,11 @@ export async function createMany(who: CreateVariant, c: ReturnType<typeof client
       }),
     );
     created = (responses as { status: number }[]).filter((r) => r.status === 201).length;
-  } else if (who === "peer") {
+  } else if (who === "peer" || who === "peer, ids + safe") {
+    const exactlyOnce = who !== "peer";
     const responses = await c.peer.bucket(t.bucket).collection(t.collection).batch((b) => {
       // Inside the peer's batch a call only records a sub-request: its Promise is not the outcome.
-      for (let i = 0; i < total; i++) void b.createRecord(makeRecord(i));
+      for (let i = 0; i < total; i++) void b.createRecord(exactlyOnce ? { ...makeRecord(i), id: randomUUID() } : makeRecord(i), { safe: exactlyOnce });
     });
     created = (responses as { status: number }[]).filter((r) => r.status === 201).length;
   } else {

@@ -4,14 +4,18 @@
  * tables and writes bench/results/<date>.json.
  *
  * Environment: BENCH_ROUNDS (default 5), BENCH_CREATE_ROUNDS (default 1), BENCH_CREATE_RECORDS
- * (default 10000), BENCH_CPU_ROUNDS (scenario 5, default 5), BENCH_ONLY (e.g. `1,5`: only these scenarios), BENCH_PG_WORKERS (default 2:
- * gunicorn workers of scenario 3b, Kinto on PostgreSQL, bench/kinto-postgres.ts; 0 skips 3b).
+ * (default 10000), BENCH_CPU_ROUNDS (scenario 5, default 5), BENCH_ONLY (e.g. `1,5`: only these
+ * scenarios; `3` includes 3b–3d, `3b` runs only those), BENCH_PG_WORKERS (default 2: gunicorn
+ * workers of scenarios 3b–3d, Kinto on PostgreSQL, bench/kinto-postgres.ts; 0 skips them),
+ * BENCH_PG_RECORDS (default 3000) and BENCH_PG_ROUNDS (default 3) for 3b–3d, BENCH_PG_VARIANTS
+ * (comma-separated variants of 3b, default all).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clients, getMany, makeRecord, rawJson, readAll, type Contender, type Target } from "./contenders";
 import { cpuScenario, CPU_VARIANTS, decodeCost, runCpuJob, startStub } from "./cpu";
-import { createClients, createScenario, splitScenario, warmUp } from "./create";
+import type { CreateVariant } from "./contenders";
+import { CREATE_VARIANTS, createClients, createScenario, shapeScenario, splitScenario, warmUp, type CreateSample } from "./create";
 import { startPostgresServer } from "./kinto-postgres";
 import { alternate, median, measure, type Sample } from "./measure";
 import { runStreamJob, streamSample } from "./memory";
@@ -27,6 +31,10 @@ const CREATE_ROUNDS = env("BENCH_CREATE_ROUNDS", 1);
 const CREATE_RECORDS = env("BENCH_CREATE_RECORDS", 10_000);
 const PG_WORKERS = env("BENCH_PG_WORKERS", 2);
 const SPLIT_COLLECTIONS = env("BENCH_SPLIT_COLLECTIONS", 4);
+const PG_RECORDS = env("BENCH_PG_RECORDS", 3000);
+const PG_ROUNDS = env("BENCH_PG_ROUNDS", 3);
+const PG_VARIANTS = process.env.BENCH_PG_VARIANTS ? (process.env.BENCH_PG_VARIANTS.split(",").map((s) => s.trim()) as CreateVariant[]) : CREATE_VARIANTS;
+for (const v of PG_VARIANTS) if (!CREATE_VARIANTS.includes(v)) throw new Error(`BENCH_PG_VARIANTS: unknown variant ${v} (known: ${CREATE_VARIANTS.join(", ")})`);
 const ONLY = new Set((process.env.BENCH_ONLY ?? "1,2,3,4,5,6").split(",").map((s) => s.trim()));
 const ROOT = process.env.KINTO_RX_ROOT ?? process.cwd();
 const TOTAL = 20_000;
@@ -70,7 +78,7 @@ async function seed(t: Target, total: number): Promise<void> {
 async function main(): Promise<void> {
   const started = Date.now();
   const all: Row[] = [];
-  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), config: { ROUNDS, CPU_ROUNDS, CREATE_ROUNDS, CREATE_RECORDS, only: [...ONLY] } };
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), config: { ROUNDS, CPU_ROUNDS, CREATE_ROUNDS, CREATE_RECORDS, PG_RECORDS, PG_ROUNDS, only: [...ONLY] } };
   const version = (name: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
   results.versions = { peer: version("kinto"), rxjs: version("rxjs") };
 
@@ -155,9 +163,10 @@ async function main(): Promise<void> {
     }
   }
 
-  // 3b: scenario 3 again on a server that processes requests in parallel (PostgreSQL, W processes).
-  if (ONLY.has("3") && PG_WORKERS > 0) {
-    const label = `3b. create ${CREATE_RECORDS} records via /batch (25 per request), Kinto on PostgreSQL, ${PG_WORKERS} workers`;
+  // 3b–3d: creates on a server that processes requests in parallel (PostgreSQL, W processes).
+  if ((ONLY.has("3") || ONLY.has("3b")) && PG_WORKERS > 0) {
+    const where = `Kinto on PostgreSQL, ${PG_WORKERS} workers`;
+    const label = `3b. create ${PG_RECORDS} records via /batch (25 per request), ${where}`;
     log(`${label}: starting PostgreSQL and gunicorn`);
     const server = await startPostgresServer({ workers: PG_WORKERS, paginateBy: 10_000 });
     if ("skipped" in server) {
@@ -171,14 +180,25 @@ async function main(): Promise<void> {
         results["3b"] = { workers: server.workers, retry, ...server.versions };
         const pg = { url: server.url, ...createClients(server.url, retry) };
         await warmUp(pg, 1000);
-        const samples = await createScenario({ ...pg, label, records: CREATE_RECORDS, rounds: CREATE_ROUNDS, log });
-        all.push(...rows(label, samples));
+        // The server's CPU time beside the wall time: other load on the machine disturbs it less.
+        const serverRows = (scenario: string, samples: Record<string, CreateSample[]>, peerKey?: string) =>
+          Object.values(samples).every((list) => list.every((s) => s.serverCpuMs !== undefined))
+            ? rows(`${scenario}: server CPU (gunicorn + PostgreSQL)`, samples, (s) => (s as CreateSample).serverCpuMs!, "ms CPU", peerKey)
+            : [];
+        const samples = await createScenario({ ...pg, label, records: PG_RECORDS, rounds: PG_ROUNDS, log, variants: PG_VARIANTS });
+        all.push(...rows(label, samples), ...serverRows(label, samples));
         results[label] = samples;
         // 3c: where concurrency pays on this server: several collections written at once.
-        const splitLabel = `3c. create ${CREATE_RECORDS} records in ${SPLIT_COLLECTIONS} collections via /batch, Kinto on PostgreSQL, ${PG_WORKERS} workers`;
-        const split = await splitScenario({ ...pg, label: splitLabel, records: CREATE_RECORDS, rounds: CREATE_ROUNDS, collections: SPLIT_COLLECTIONS, log });
-        all.push(...rows(splitLabel, split, undefined, undefined, "peer, collections in parallel"));
+        const splitLabel = `3c. create ${PG_RECORDS} records in ${SPLIT_COLLECTIONS} collections via /batch, ${where}`;
+        const split = await splitScenario({ ...pg, label: splitLabel, records: PG_RECORDS, rounds: PG_ROUNDS, collections: SPLIT_COLLECTIONS, log });
+        all.push(...rows(splitLabel, split, undefined, undefined, "peer, collections in parallel"), ...serverRows(splitLabel, split, "peer, collections in parallel"));
         results[splitLabel] = split;
+        // 3d: what each request shape of a create costs the server, interleaved batch by batch.
+        const shapeLabel = `3d. ${PG_RECORDS} creates per request shape, raw /batch of 25, shapes interleaved batch by batch, ${where}`;
+        const shapes = await shapeScenario({ url: server.url, records: PG_RECORDS, label: shapeLabel, log });
+        const base = "POST, no id (the peer's batch)";
+        all.push(...rows(shapeLabel, shapes, undefined, undefined, base), ...serverRows(shapeLabel, shapes, base));
+        results[shapeLabel] = shapes;
       } finally {
         await server.stop();
       }
