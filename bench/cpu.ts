@@ -78,8 +78,8 @@ async function requests(url: string, variant: CpuVariant, payload: "record" | "l
     const query = payload === "list" ? { _sort: "-last_modified" } : undefined;
     const one = () =>
       variant === "kinto-rx no decode"
-        ? // @internal API: the request without any codec (what "no validation" costs at best).
-          client.execute({ method: "GET", path, query }, { headers: {}, safe: false, retry: 0, timeout: null })
+        ? // The request through the client's chain without any codec (what "no validation" costs at best).
+          client.request({ method: "GET", path, query })
         : payload === "record"
           ? c.getRecord(record)
           : c.listRecords();
