@@ -10,7 +10,7 @@
  * BENCH_PG_RECORDS (default 3000) and BENCH_PG_ROUNDS (default 3) for 3b–3d, BENCH_PG_VARIANTS
  * (comma-separated variants of 3b, default all).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clients, getMany, makeRecord, rawJson, readAll, type Contender, type Target } from "./contenders";
 import { cpuScenario, CPU_VARIANTS, decodeCost, runCpuJob, startStub } from "./cpu";
@@ -197,7 +197,9 @@ async function main(): Promise<void> {
         const shapeLabel = `3d. ${PG_RECORDS} creates per request shape, raw /batch of 25, shapes interleaved batch by batch, ${where}`;
         const shapes = await shapeScenario({ url: server.url, records: PG_RECORDS, label: shapeLabel, log });
         const base = "POST, no id (the peer's batch)";
-        all.push(...rows(shapeLabel, shapes, undefined, undefined, base), ...serverRows(shapeLabel, shapes, base));
+        // Raw fetch of prepared bodies: the client's memory says nothing here.
+        const noMemory = (r: Row): Row => ({ ...r, peakRss: undefined, peakHeap: undefined });
+        all.push(...[...rows(shapeLabel, shapes, undefined, undefined, base), ...serverRows(shapeLabel, shapes, base)].map(noMemory));
         results[shapeLabel] = shapes;
       } finally {
         await server.stop();
@@ -210,11 +212,13 @@ async function main(): Promise<void> {
   const out = [`kinto-rx benchmarks, ${results.date}`, JSON.stringify(results.machine), JSON.stringify(results.versions), "", table(all)];
   if (results.decodeCost) out.push("", decodeTable(results.decodeCost as Record<string, number>));
   if (results.sizes) out.push("", sizeTable(results.sizes as never));
-  out.push("", `rounds: ${ROUNDS} (creates: ${CREATE_ROUNDS}); total ${results.totalSeconds} s`);
+  out.push("", `rounds: ${ROUNDS} (creates: ${CREATE_ROUNDS}; on PostgreSQL: ${PG_ROUNDS} of ${PG_RECORDS} records); total ${results.totalSeconds} s`);
   console.log(out.join("\n"));
   const dir = join(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${String(results.date).slice(0, 10)}.json`);
+  // A second run on the same day does not overwrite the first one's results.
+  const day = join(dir, `${String(results.date).slice(0, 10)}.json`);
+  const file = existsSync(day) ? day.replace(/\.json$/, `-${String(results.date).slice(11, 16).replace(":", "")}.json`) : day;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`results written to ${file}`);
 }
