@@ -104,10 +104,10 @@ export async function streamCount(who: Contender, url: string, t: Target, limit:
 }
 
 /** The variants of the create scenario. */
-export type CreateVariant = "kinto-rx upload c1" | "kinto-rx upload c2" | "kinto-rx upload c4" | "kinto-rx batch" | "peer" | "peer, ids + safe" | "fetch";
+export type CreateVariant = "kinto-rx upload c1" | "kinto-rx upload c2" | "kinto-rx upload c4" | "kinto-rx batch" | "peer" | "peer with ids + safe" | "fetch";
 
 /**
- * Scenario 3: creates `total` records in a new collection through `/batch`. "peer, ids + safe" is
+ * Scenario 3: creates `total` records in a new collection through `/batch`. "peer with ids + safe" is
  * the peer asked for what `uploadRecords` guarantees (a create that can be resent without
  * duplicates): each record with a client id and `safe: true`, so the peer sends the same
  * sub-requests as the upload (`PUT …/records/<id>` + `If-None-Match: *`).
@@ -130,7 +130,7 @@ export async function createMany(who: CreateVariant, c: ReturnType<typeof client
       }),
     );
     created = (responses as { status: number }[]).filter((r) => r.status === 201).length;
-  } else if (who === "peer" || who === "peer, ids + safe") {
+  } else if (who === "peer" || who === "peer with ids + safe") {
     const exactlyOnce = who !== "peer";
     const responses = await c.peer.bucket(t.bucket).collection(t.collection).batch((b) => {
       // Inside the peer's batch a call only records a sub-request: its Promise is not the outcome.

@@ -10,7 +10,7 @@ import { alternate, measure, type Sample } from "./measure";
 import { descendantsCpuMs } from "./server-cpu";
 
 /** The variants of scenario 3, in the order they run. */
-export const CREATE_VARIANTS: readonly CreateVariant[] = ["kinto-rx upload c1", "kinto-rx upload c2", "kinto-rx upload c4", "kinto-rx batch", "peer", "peer, ids + safe", "fetch"];
+export const CREATE_VARIANTS: readonly CreateVariant[] = ["kinto-rx upload c1", "kinto-rx upload c2", "kinto-rx upload c4", "kinto-rx batch", "peer", "peer with ids + safe", "fetch"];
 
 /** The clients of scenario 3, and how many `/batch` requests kinto-rx's client has sent so far. */
 export interface CreateClients {
