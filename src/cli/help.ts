@@ -46,8 +46,10 @@ export const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
   --json                      progress and summary as JSON lines on stdout
   Progress: a bar that fits the terminal when stderr is one; else a line at start, every 10 %, end.`,
   watch: `kinto-rx watch <server> <bucket>/<collection> [--since TIMESTAMP] [--interval MS]
-  Prints each change (created, updated, or deleted: {"id","last_modified","deleted":true}) as a
-  JSON line until interrupted (exit 0). Gives up (exit 3) after --retry failed polls in a row.
+  Prints each change as a JSON line until interrupted (exit 0): {"kind":"changed","data":RECORD}
+  for a created or updated record, {"kind":"deleted","data":{"id","last_modified","deleted":true}}
+  for a deletion (a record whose data holds "deleted": true is "changed": the server is asked).
+  Gives up (exit 3) after --retry failed polls in a row.
   --since TIMESTAMP   start after this last_modified / ETag (default: now)
   --interval MS       pause between polls (default ${DEFAULTS.interval})`,
   dump: `kinto-rx dump <server> <bucket> > bucket.jsonl

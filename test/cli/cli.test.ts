@@ -120,32 +120,40 @@ describe("kinto-rx CLI", () => {
     expect(anonymous.err()).toContain(`Not authorized (HTTP 401 on GET ${kintoUrl()}/buckets/${BUCKET}/collections/source/records`);
   });
 
-  it("watch prints the live feed as JSON lines until interrupted", async () => {
+  it("watch prints each change as a JSON line with its kind until interrupted; a record holding \"deleted\": true is not a deletion", async () => {
     const controller = new AbortController();
     const run = io(controller.signal);
     const since = (await get(`/buckets/${BUCKET}/collections/source/records?_limit=1`)).headers.get("ETag")!.replace(/"/g, "");
     const done = main(["watch", kintoUrl(), `${BUCKET}/source`, "--interval", "50", "--since", since], run.io);
-    const put = (id: string) =>
+    const put = (id: string, data: object) =>
       fetch(`${kintoUrl()}/buckets/${BUCKET}/collections/source/records/${id}`, {
         method: "PUT",
         headers: { Authorization: authHeader, "Content-Type": "application/json" },
-        body: JSON.stringify({ data: { watched: true } }),
+        body: JSON.stringify({ data }),
       });
     // Polling sees the latest state of each record: wait for each change before the next one.
     const seen = async (count: number) => {
       const deadline = Date.now() + 10_000;
       while (run.out().trim().split("\n").filter(Boolean).length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     };
-    await put("w-1");
+    await put("w-1", { watched: true });
     await seen(1);
-    await put("w-2");
+    // Exactly the fields of a tombstone, as Kinto lists one: only the server can tell it is a record.
+    await put("w-2", { deleted: true });
     await seen(2);
-    await fetch(`${kintoUrl()}/buckets/${BUCKET}/collections/source/records/w-1`, { method: "DELETE", headers: { Authorization: authHeader } });
+    await put("w-3", { deleted: true, title: "a record about a deletion" });
     await seen(3);
+    await fetch(`${kintoUrl()}/buckets/${BUCKET}/collections/source/records/w-1`, { method: "DELETE", headers: { Authorization: authHeader } });
+    await seen(4);
     controller.abort();
     expect(await done).toBe(EXIT.ok);
-    const changes = run.out().trim().split("\n").map((l) => JSON.parse(l) as { id: string; deleted?: boolean });
-    expect(changes.map((c) => [c.id, c.deleted ?? false])).toEqual([["w-1", false], ["w-2", false], ["w-1", true]]);
+    const lines = run.out().trim().split("\n").map((l) => JSON.parse(l) as { kind: string; data: { id: string; deleted?: boolean } });
+    expect(lines.map((l) => [l.kind, l.data.id])).toEqual([["changed", "w-1"], ["changed", "w-2"], ["changed", "w-3"], ["deleted", "w-1"]]);
+    expect(lines[1].data).toEqual({ id: "w-2", last_modified: expect.any(Number), deleted: true });
+    expect(lines[3].data).toEqual({ id: "w-1", last_modified: expect.any(Number), deleted: true });
+    // The server agrees: w-2 and w-3 are records, w-1 is gone.
+    expect((await get(`/buckets/${BUCKET}/collections/source/records/w-2`)).status).toBe(200);
+    expect((await get(`/buckets/${BUCKET}/collections/source/records/w-1`)).status).toBe(404);
   });
 
   it("the built binary prints its usage and exits 2 on bad arguments, without echoing a password", () => {
