@@ -8,10 +8,15 @@
  * {"kind":"bucket","id":"blog","data":{...},"permissions":{...}}
  * {"kind":"group","id":"editors","data":{"members":[...]},"permissions":{...}}
  * {"kind":"collection","id":"posts","data":{...},"permissions":{...}}
- * {"kind":"record","collection":"posts","data":{"id":"p1","title":"..."}}
+ * {"kind":"record","collection":"posts","data":{"id":"p1","title":"..."},"permissions":{...}}
  * ```
+ *
+ * No listing returns the permissions of records: each page of records is followed by one `/batch`
+ * of GETs (per `batch_max_requests` records) that reads them.
  */
+import type { Observable } from "rxjs";
 import type { Bucket, KintoClient, KintoObject, Page, Permissions } from "../index";
+import { normalPermissions, recordAcls } from "./acl";
 import type { Command } from "./args";
 import type { Output } from "./output";
 import { until } from "./stop";
@@ -19,7 +24,12 @@ import { until } from "./stop";
 /** One line of a dump. */
 export type DumpLine =
   | { readonly kind: "bucket" | "group" | "collection"; readonly id: string; readonly data: Record<string, unknown>; readonly permissions: Permissions }
-  | { readonly kind: "record"; readonly collection: string; readonly data: Record<string, unknown> };
+  | { readonly kind: "record"; readonly collection: string; readonly data: Record<string, unknown>; readonly permissions: Permissions };
+
+/** Records per page of a dump: one page, and its permissions, in memory at a time. */
+const PAGE = 1000;
+/** `/batch` reads of record permissions in flight. */
+const ACL_READS = 2;
 
 /** An object's data without what the server assigns. */
 export function content(object: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -27,21 +37,11 @@ export function content(object: Readonly<Record<string, unknown>>): Record<strin
   return rest;
 }
 
-/** Permissions with sorted principals and no empty lists (the server's order is not meaningful). */
-export function normalPermissions(permissions: Readonly<Permissions> | undefined): Permissions {
-  const out: Permissions = {};
-  for (const key of Object.keys(permissions ?? {}).sort()) {
-    const principals = [...new Set(permissions![key])].sort();
-    if (principals.length) out[key] = principals;
-  }
-  return out;
-}
-
-/** Every object of a paginated list, page by page. */
-async function* everything<T>(first: () => import("rxjs").Observable<Page<T>>, signal: AbortSignal): AsyncGenerator<T> {
+/** The pages of a paginated list. */
+async function* pagesOf<T>(first: () => Observable<Page<T>>, signal: AbortSignal): AsyncGenerator<T[]> {
   let page = await until(first(), signal);
   for (;;) {
-    yield* page.data;
+    yield page.data;
     if (!page.hasNextPage) return;
     page = await until(page.next(), signal);
   }
@@ -49,14 +49,19 @@ async function* everything<T>(first: () => import("rxjs").Observable<Page<T>>, s
 
 async function dumpCollections(bucket: Bucket, out: Output, signal: AbortSignal): Promise<void> {
   const ids: string[] = [];
-  for await (const collection of everything<KintoObject>(() => bucket.listCollections({ sort: "id", pages: 1 }), signal)) ids.push(collection.id);
+  for await (const page of pagesOf<KintoObject>(() => bucket.listCollections({ sort: "id", pages: 1 }), signal)) ids.push(...page.map((c) => c.id));
   for (const id of ids) {
     const collection = bucket.collection(id);
     const data = await until(collection.getData(), signal);
     const permissions = await until(collection.getPermissions(), signal);
     await out.write(JSON.stringify({ kind: "collection", id, data: content(data), permissions: normalPermissions(permissions) }) + "\n");
-    for await (const record of everything<KintoObject>(() => collection.listRecords({ sort: "id", pages: 1 }), signal)) {
-      await out.write(JSON.stringify({ kind: "record", collection: id, data: content(record) }) + "\n");
+    for await (const records of pagesOf<KintoObject>(() => collection.listRecords({ sort: "id", limit: PAGE, pages: 1 }), signal)) {
+      const acls = await recordAcls(collection, records.map((r) => r.id), signal, ACL_READS);
+      for (const record of records) {
+        const acl = acls.get(record.id);
+        if (!acl) continue; // deleted since the listing
+        await out.write(JSON.stringify({ kind: "record", collection: id, data: content(record), permissions: acl.permissions }) + "\n");
+      }
     }
   }
 }
@@ -68,7 +73,7 @@ export async function runDump(client: KintoClient, command: Extract<Command, { n
   const permissions = await until(bucket.getPermissions(), signal);
   await out.write(JSON.stringify({ kind: "bucket", id: command.bucket, data: content(data), permissions: normalPermissions(permissions) }) + "\n");
   const groups: string[] = [];
-  for await (const group of everything<KintoObject>(() => bucket.listGroups({ sort: "id", pages: 1 }), signal)) groups.push(group.id);
+  for await (const page of pagesOf<KintoObject>(() => bucket.listGroups({ sort: "id", pages: 1 }), signal)) groups.push(...page.map((g) => g.id));
   for (const id of groups) {
     const group = await until(bucket.getGroup(id), signal);
     await out.write(JSON.stringify({ kind: "group", id, data: content(group.data), permissions: normalPermissions(group.permissions) }) + "\n");

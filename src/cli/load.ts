@@ -1,15 +1,17 @@
 /**
  * `kinto-rx load <server> <bucket.jsonl>`: writes a dump (see dump.ts) back. Idempotent: each
  * bucket, group and collection is written only when its data or permissions differ, and each
- * collection's records are compared with one listing of the server's, so a re-run sends nothing.
+ * collection's records are compared with one listing of the server's (and their permissions with
+ * one `/batch` of reads per chunk), so a re-run writes nothing (load-records.ts).
  * `--dry-run` says what would change and writes nothing. Records only on the server are left.
  */
-import { tap } from "rxjs";
-import { KintoHttpError, type Bucket, type Collection, type KintoClient, type KintoObject, type Page, type Permissions } from "../index";
+import { KintoHttpError, type Bucket, type KintoClient, type Permissions } from "../index";
+import { asWrittenBy, samePermissions } from "./acl";
 import type { Command } from "./args";
 import { CliError, EXIT } from "./explain";
 import { InputErrors, contentHash, lines, type BadLine } from "./jsonl";
-import { content, normalPermissions, type DumpLine } from "./dump";
+import { content, type DumpLine } from "./dump";
+import { loadRecords, type DumpRecord } from "./load-records";
 import type { Output } from "./output";
 import { until } from "./stop";
 
@@ -30,6 +32,7 @@ function problem(value: unknown, previous: DumpLine["kind"] | undefined, collect
   if (value.kind === "record") {
     if (value.collection !== collection) return `a record of "${String(value.collection)}" outside its collection's section`;
     if (typeof value.data.id !== "string" || !ID.test(value.data.id)) return `invalid record id ${JSON.stringify(value.data.id)}`;
+    if (!isPermissions(value.permissions)) return '"permissions" must map names to lists of principals';
     return undefined;
   }
   if (!["bucket", "group", "collection"].includes(value.kind as string)) return `unknown kind ${JSON.stringify(value.kind)}`;
@@ -74,8 +77,7 @@ async function check(file: string, maxErrors: number): Promise<void> {
 /** Whether the server's object equals the dump's (the loading user is always among the writers). */
 function same(server: { data: Record<string, unknown>; permissions: Permissions } | undefined, dump: Extract<DumpLine, { id: string }>, user: string | undefined): boolean {
   if (!server) return false;
-  const wanted = normalPermissions({ ...dump.permissions, write: [...(dump.permissions.write ?? []), ...(user ? [user] : [])] });
-  return contentHash(content(server.data)) === contentHash(dump.data) && JSON.stringify(normalPermissions(server.permissions)) === JSON.stringify(wanted);
+  return contentHash(content(server.data)) === contentHash(dump.data) && samePermissions(server.permissions, asWrittenBy(dump.permissions, user));
 }
 
 /** `undefined` for a 403/404 (missing, or not readable: then writing will say which). */
@@ -125,56 +127,18 @@ class Loader {
     return server !== undefined;
   }
 
-  /** The server's records of `collection`: id → content hash and last_modified. */
-  private async held(collection: Collection): Promise<Map<string, { hash: string; last_modified: number }>> {
-    const held = new Map<string, { hash: string; last_modified: number }>();
-    let page: Page<KintoObject> = await until(collection.listRecords({ pages: 1 }), this.signal);
-    for (;;) {
-      for (const record of page.data) held.set(record.id, { hash: contentHash(record), last_modified: record.last_modified });
-      if (!page.hasNextPage) return held;
-      page = await until(page.next(), this.signal);
-    }
-  }
-
-  async records(id: string, existed: boolean, source: AsyncIterable<Record<string, unknown>>): Promise<void> {
-    const collection = this.bucket.collection(id);
-    const held = existed ? await this.held(collection) : new Map<string, { hash: string; last_modified: number }>();
-    const counts = { fresh: 0, changed: 0, same: 0 };
-    async function* toSend(): AsyncGenerator<Record<string, unknown>> {
-      for await (const record of source) {
-        const server = held.get(record.id as string);
-        held.delete(record.id as string);
-        if (!server) {
-          counts.fresh++;
-          yield record;
-        } else if (server.hash !== contentHash(record)) {
-          counts.changed++;
-          yield { ...record, last_modified: server.last_modified };
-        } else counts.same++;
-      }
-    }
-    const refused: string[] = [];
-    if (this.command.dryRun) for await (const _ of toSend()) void _;
-    else {
-      const upload$ = collection.uploadRecords(toSend(), { concurrency: this.command.concurrency, safe: true }).pipe(
-        tap((event) => {
-          if (event.type !== "chunk") return;
-          for (const r of event.results) if (r.status === "conflict" || r.status === "failed") refused.push(`${r.id}: ${r.error.serverMessage ?? r.error.message}`);
-        }),
-      );
-      await until(upload$, this.signal).catch((error: unknown) => {
-        if (!(error instanceof Error && error.name === "EmptyError")) throw error; // nothing to send
-      });
-    }
+  async records(id: string, existed: boolean, source: AsyncIterable<DumpRecord>): Promise<void> {
+    const counts = await loadRecords(this.bucket.collection(id), existed, source, { dryRun: this.command.dryRun, concurrency: this.command.concurrency, user: this.user, signal: this.signal });
     const verb = this.command.dryRun ? "would be " : "";
-    this.say(`records of ${id}: ${counts.fresh} ${verb}new, ${counts.changed} ${verb}replaced, ${counts.same} unchanged, ${held.size} only on the server (left)`);
+    this.say(`records of ${id}: ${counts.fresh} ${verb}new, ${counts.changed} ${verb}replaced, ${counts.same} unchanged, ${counts.onlyOnServer} only on the server (left)`);
+    const { refused } = counts;
     if (refused.length) throw new CliError(EXIT.server, `${refused.length} record(s) of ${id} refused:\n${refused.slice(0, this.command.maxErrors).join("\n")}`);
   }
 }
 
 /** The records of collection `id` in the dump, read by a reader of their own. */
-async function* recordsOf(file: string, id: string): AsyncGenerator<Record<string, unknown>> {
-  for await (const { value } of dumpLines(file, () => undefined)) if (value.kind === "record" && value.collection === id) yield value.data;
+async function* recordsOf(file: string, id: string): AsyncGenerator<DumpRecord> {
+  for await (const { value } of dumpLines(file, () => undefined)) if (value.kind === "record" && value.collection === id) yield value;
 }
 
 /**

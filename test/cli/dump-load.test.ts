@@ -1,7 +1,8 @@
 /**
  * `kinto-rx dump` and `load` against the real server: a bucket with 3 collections, a group,
- * permissions and 10,000 records (2,000 on PostgreSQL) is dumped, deleted, loaded back and dumped again, identically;
- * a re-run writes nothing; --dry-run says what would change and writes nothing.
+ * permissions (of the bucket, the group, the collections and some records) and 10,000 records
+ * (2,000 on PostgreSQL) is dumped, deleted, loaded back and dumped again, identically; a re-run
+ * writes nothing; --dry-run says what would change and writes nothing.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,7 +33,14 @@ beforeAll(async () => {
     const records = Array.from({ length: size }, (_, n) => ({ id: `${name}-${n}`, title: `${name} ${n}`, n, nested: { even: n % 2 === 0 } }));
     await lastValueFrom(bucket.collection(name).uploadRecords(records));
   }
+  // Record-level permissions: readable by everyone, or writable by the group.
+  for (const id of SHARED) expect((await raw("PATCH", `/buckets/${BUCKET}/collections/posts/records/${id}`, { permissions: { read: ["system.Everyone"] } })).status).toBe(200);
+  expect((await raw("PATCH", `/buckets/${BUCKET}/collections/tags/records/tags-3`, { permissions: { write: [EDITORS] } })).status).toBe(200);
 }, 300_000);
+
+const SHARED = ["posts-1", "posts-10", "posts-100"];
+const EDITORS = `/buckets/${BUCKET}/groups/editors`;
+const recordPermissions = async (collection: string, id: string) => ((await (await raw("GET", `/buckets/${BUCKET}/collections/${collection}/records/${id}`)).json()) as { permissions: Record<string, string[]> }).permissions;
 
 afterAll(() => server?.stop());
 
@@ -59,7 +67,12 @@ describe("dump and load", () => {
     const posts = lines.filter((l) => l.kind === "record" && l.collection === "posts").map((l) => l.data.id);
     expect(posts).toHaveLength(SIZES.posts);
     expect(posts).toEqual([...posts].sort());
-  }, 120_000);
+    const user = lines[0].permissions.write[0];
+    const record = (collection: string, id: string) => lines.find((l) => l.kind === "record" && l.collection === collection && l.data.id === id);
+    expect(record("posts", "posts-10")).toEqual({ kind: "record", collection: "posts", data: { id: "posts-10", title: "posts 10", n: 10, nested: { even: true } }, permissions: { read: ["system.Everyone"], write: [user] } });
+    expect(record("tags", "tags-3").permissions).toEqual({ write: [EDITORS, user].sort() });
+    expect(record("posts", "posts-11").permissions).toEqual({ write: [user] });
+  }, 300_000);
 
   it("--dry-run on an empty server says everything would be created, and writes nothing", async () => {
     expect((await raw("DELETE", `/buckets/${BUCKET}`)).status).toBe(200);
@@ -69,7 +82,7 @@ describe("dump and load", () => {
     expect(run.out).toContain("group editors: would be created\n");
     expect(run.out).toContain(`records of posts: ${SIZES.posts} would be new, 0 would be replaced, 0 unchanged, 0 only on the server (left)\n`);
     expect((await raw("GET", `/buckets/${BUCKET}`)).status).toBe(403); // gone (Kinto answers 403 for a missing bucket)
-  }, 60_000);
+  }, 300_000);
 
   it("load reproduces the bucket exactly; a re-run writes nothing", async () => {
     const run = await runMain(["load", server.url, first.path, "--parallel", "3"]);
@@ -78,6 +91,10 @@ describe("dump and load", () => {
     expect(run.err).toContain(`records of tags: ${SIZES.tags} new, 0 replaced, 0 unchanged, 0 only on the server (left)\n`);
     const second = await dump("second.jsonl");
     expect(second.text).toBe(first.text);
+    // The server itself holds the record-level permissions again.
+    for (const id of SHARED) expect((await recordPermissions("posts", id)).read).toEqual(["system.Everyone"]);
+    expect((await recordPermissions("tags", "tags-3")).write).toContain(EDITORS);
+    expect((await recordPermissions("posts", "posts-11")).read).toBeUndefined();
 
     const etag = (await raw("GET", `/buckets/${BUCKET}/collections/posts/records?_limit=1`)).headers.get("ETag");
     const again = await runMain(["load", server.url, first.path]);
@@ -92,14 +109,19 @@ describe("dump and load", () => {
     await raw("PATCH", `/buckets/${BUCKET}/collections/tags/records/tags-7`, { data: { title: "edited" } });
     await raw("PUT", `/buckets/${BUCKET}/collections/tags/records/extra`, { data: { title: "only here" } });
     await raw("PATCH", `/buckets/${BUCKET}/groups/editors`, { data: { members: ["basicauth:alice"] } });
+    // Same data, other permissions: a change too.
+    await raw("PUT", `/buckets/${BUCKET}/collections/posts/records/posts-1`, { data: { id: "posts-1", title: "posts 1", n: 1, nested: { even: false } }, permissions: { read: [] } });
     const dry = await runMain(["load", server.url, first.path, "--dry-run"]);
     expect(dry.out).toContain("group editors: would be updated\n");
     expect(dry.out).toContain(`records of tags: 0 would be new, 1 would be replaced, ${SIZES.tags - 1} unchanged, 1 only on the server (left)\n`);
+    expect(dry.out).toContain(`records of posts: 0 would be new, 1 would be replaced, ${SIZES.posts - 1} unchanged, 0 only on the server (left)\n`);
+    expect((await recordPermissions("posts", "posts-1")).read).toBeUndefined(); // nothing written
     const run = await runMain(["load", server.url, first.path]);
     expect(run.code).toBe(0);
+    expect((await recordPermissions("posts", "posts-1")).read).toEqual(["system.Everyone"]);
     const after = (await dump("third.jsonl")).text.split("\n").filter((l) => !l.includes('"id":"extra"')).join("\n");
     expect(after).toBe(first.text);
-  }, 120_000);
+  }, 400_000);
 
   it("a bad dump is refused line by line before anything is written", async () => {
     const bad = join(DIR, "bad-dump.jsonl");
