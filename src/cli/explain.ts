@@ -6,6 +6,7 @@ import { KintoHttpError, NetworkError, NetworkTimeoutError, PayloadValidationErr
 import { UsageError } from "./args";
 import { usage } from "./help";
 import { InputErrors } from "./jsonl";
+import { ProxyConfigError } from "./proxy";
 import { Stopped } from "./stop";
 
 /** Exit codes (the help lists them). */
@@ -51,6 +52,9 @@ function httpError(error: KintoHttpError, context: FailureContext): { code: numb
       message: `Forbidden (${on}): ${who} may not do this, or what it names does not exist (Kinto does not tell which without permission). Check the names, and --auth / --bearer.`,
     };
   }
+  if (error.status === 407) {
+    return { code: EXIT.auth, message: `Proxy authentication required (${on}): the proxy refused the credentials of HTTPS_PROXY / HTTP_PROXY (user:password@ in its URL).` };
+  }
   if (error.status === 404) {
     const root = error.request.path === "/" || error.request.path === "";
     return { code: EXIT.server, message: root ? `No Kinto API at ${context.server} (${on}): check the URL.` : `Not found (${on})${said}.` };
@@ -63,6 +67,7 @@ export function explain(error: unknown, context: FailureContext = {}): { code: n
   if (error instanceof Stopped) return { code: error.exitCode, message: error.message };
   if (error instanceof CliError) return { code: error.code, message: error.message };
   if (error instanceof UsageError) return { code: EXIT.usage, message: `${error.message}\n\n${usage(error.command)}` };
+  if (error instanceof ProxyConfigError) return { code: EXIT.usage, message: error.message };
   if (error instanceof InputErrors) return { code: EXIT.input, message: `${error.message}\nNothing was sent.` };
   if (error instanceof KintoHttpError) return httpError(error, context);
   if (error instanceof NetworkTimeoutError) {

@@ -15,6 +15,7 @@ import { usage } from "./help";
 import { runImport } from "./import";
 import { runLoad } from "./load";
 import { Output } from "./output";
+import { proxyFetch } from "./proxy";
 import { runWatch } from "./watch";
 
 export { EXIT, explain } from "./explain";
@@ -36,12 +37,13 @@ export function version(): string {
   return (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
 }
 
-function client(options: Common): KintoClient {
-  return new KintoClient(options.server, { headers: authorization(options.auth), timeout: options.timeout, retry: options.retry });
+function client(options: Common, env: Io["env"]): KintoClient {
+  const fetch = proxyFetch(env);
+  return new KintoClient(options.server, { headers: authorization(options.auth), timeout: options.timeout, retry: options.retry, ...(fetch ? { fetch } : {}) });
 }
 
 async function run(command: Exclude<Command, { name: "help" | "version" }>, io: Io, out: Output, signal: AbortSignal, context: { user?: string }): Promise<void> {
-  const kinto = client(command);
+  const kinto = client(command, io.env);
   const info = await contact(kinto, command, signal);
   context.user = info.user?.id;
   switch (command.name) {
