@@ -9,14 +9,23 @@ const COMMON = `Options of every command:
   --timeout MS        longest wait for one answer from the server (default ${DEFAULTS.timeout});
                       also the limit of the whole of "info" and of the first contact of every command
   --retry N           retries of a transient failure: 5xx, timeout, dropped connection (default ${DEFAULTS.retry})
-  --help, -h          this help;  --version, -V  the version`;
+  --help, -h          this help;  --version, -V  the version
+
+Environment:
+  KINTO_AUTH, KINTO_BEARER      credentials, when --auth / --bearer are not given
+  HTTP_PROXY, HTTPS_PROXY       http:// proxy for http:// / https:// servers (user:pass@ allowed;
+  ALL_PROXY                     lower-case names win); ALL_PROXY when the scheme's one is unset
+  NO_PROXY                      servers reached directly: *, names (and their subdomains), .domain,
+                                addresses, IPv4 ranges (10.0.0.0/8), each with an optional :port;
+                                loopback servers (localhost, 127.0.0.0/8, ::1) are never proxied`;
 
 const EXIT_CODES = `Exit codes:
   0  done (also when the reader of stdout goes away, as in "| head")
   1  the server refused the request or some records (they are listed)
   2  bad arguments
   3  server unreachable, or no answer within --timeout
-  4  not authorized (401/403): bad credentials, or no permission on an existing bucket/collection
+  4  not authorized (401/403): bad credentials, or no permission on an existing bucket/collection;
+     a proxy that refuses its credentials (407)
   5  bad input file (every bad line is named, up to --max-errors; nothing was sent)
   6  import: records that the server holds with other content (--on-conflict fail)
   130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM; run the same import again to resume`;
@@ -54,10 +63,12 @@ export const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
   --interval MS       pause between polls (default ${DEFAULTS.interval})`,
   dump: `kinto-rx dump <server> <bucket> > bucket.jsonl
   Prints the whole bucket as JSON lines: the bucket, its groups, each collection then its records,
-  with data and permissions, sorted by id, without last_modified (two dumps of one content are equal).`,
+  with data and permissions (records' included), sorted by id, without last_modified (two dumps of
+  one content are equal). One page of records in memory at a time.`,
   load: `kinto-rx load <server> <bucket.jsonl> [--dry-run] [--parallel N] [--concurrency N] [--max-errors N]
   Writes a dump back, idempotently: only what differs from the server is written (records compared
-  with one listing per collection); records only on the server are left.
+  with one listing per collection, and their permissions read in /batch requests); records only on
+  the server are left.
   --dry-run           print what would change on stdout, write nothing
   --parallel N        collections loaded at once (default ${DEFAULTS.parallel})
   --concurrency N     /batch requests in flight per collection (default ${DEFAULTS.concurrency})

@@ -129,6 +129,13 @@ describe("the README's CLI section", () => {
     for (const command of ["info", "export", "import", "watch", "dump", "load", "help"]) expect(section).toContain(`| \`${command} `);
   });
 
+  it("lists every environment variable of the help", () => {
+    const variables = (text: string) => new Set(text.match(/\b(?:KINTO|HTTPS?|ALL|NO)_[A-Z]+\b/g));
+    const inHelp = variables(usage());
+    expect([...inHelp].sort()).toEqual(["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "KINTO_AUTH", "KINTO_BEARER", "NO_PROXY"]);
+    for (const name of inHelp) expect(section).toContain(`\`${name}\``);
+  });
+
   it("states the defaults that the parser uses", () => {
     for (const [flag, value] of [["--timeout", DEFAULTS.timeout], ["--retry", DEFAULTS.retry], ["--interval", DEFAULTS.interval], ["--concurrency", DEFAULTS.concurrency], ["--max-errors", DEFAULTS.maxErrors], ["--parallel", DEFAULTS.parallel]] as const) {
       expect(section).toMatch(new RegExp(`\\| \`${flag} [^|]*\` \\| [^|]* \\| ${value} \\|`));
