@@ -3,6 +3,7 @@
  * Quiet exit when the reader of stdout goes away (`| head`), exit codes as the help lists them,
  * every wait bounded, the server named in every error about it.
  */
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KintoClient } from "../index";
@@ -65,6 +66,8 @@ async function run(command: Exclude<Command, { name: "help" | "version" }>, io: 
 /** Runs the CLI with `argv` (no node/script); resolves with the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const controller = new AbortController();
+  // Every wait in flight listens to it once (load: collections × batches × reads): no leak to warn of.
+  setMaxListeners(1000, controller.signal);
   const forward = () => controller.abort(io.signal?.reason === "SIGTERM" ? "SIGTERM" : "SIGINT");
   if (io.signal?.aborted) forward();
   io.signal?.addEventListener("abort", forward, { once: true });
