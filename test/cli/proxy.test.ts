@@ -66,7 +66,14 @@ function tunnel(req: IncomingMessage, client: Socket, head: Buffer): void {
   client.on("error", () => upstream.destroy());
 }
 
-const listen = (server: Server) => new Promise<number>((ok) => server.listen(0, "127.0.0.1", () => ok((server.address() as AddressInfo).port)));
+const sockets = new Set<Socket>();
+const listen = (server: Server) => {
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  return new Promise<number>((ok) => server.listen(0, "127.0.0.1", () => ok((server.address() as AddressInfo).port)));
+};
 
 beforeAll(async () => {
   await collections(BUCKET, "notes");
@@ -89,8 +96,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((ok) => proxy?.close(ok));
-  await new Promise((ok) => tls?.close(ok));
+  // Idle keep-alive connections and tunnels would hold close() open: they go first.
+  for (const socket of sockets) socket.destroy();
+  for (const server of [proxy, tls]) await new Promise((ok) => server?.close(ok));
 });
 
 beforeEach(() => {
