@@ -9,6 +9,7 @@
  *    memory backend and on PostgreSQL with 2 gunicorn workers (when PostgreSQL is installed).
  *
  * Sizes: BENCH_CLI_SMALL (default 4,000), BENCH_CLI_LOAD (records per collection, default 1,500).
+ * BENCH_CLI_PARTS=dump or =load runs one part only (default both).
  * The machine is shared: read the figures side by side, as ratios.
  */
 import { spawn } from "node:child_process";
@@ -24,6 +25,7 @@ const AUTH = "bench:cli-bench";
 const SMALL = Number(process.env.BENCH_CLI_SMALL ?? 4000);
 const LARGE = SMALL * 5;
 const PER_COLLECTION = Number(process.env.BENCH_CLI_LOAD ?? 1500);
+const PARTS = (process.env.BENCH_CLI_PARTS ?? "dump,load").split(",");
 const DIR = mkdtempSync(join(tmpdir(), "kinto-rx-bench-cli-"));
 
 /** A run of the CLI: exit code, wall time, peak RSS (from the process itself, at exit). */
@@ -106,13 +108,15 @@ async function parallelLoad(server: BenchServer, label: string): Promise<void> {
 async function main(): Promise<void> {
   const memory = await startServer(1000);
   try {
-    await dumpMemory(memory);
+    if (PARTS.includes("dump")) await dumpMemory(memory);
+    if (!PARTS.includes("load")) return;
     console.log(`\n## 2. kinto-rx load of 3 collections of ${PER_COLLECTION} records: --parallel 1 vs 3\n`);
     console.log("| backend | --parallel | wall time | peak RSS |\n|---|---|---|---|");
     await parallelLoad(memory, "memory");
   } finally {
     await memory.stop();
   }
+  if (!PARTS.includes("load")) return;
   const postgres = await startPostgresServer({ workers: 2, paginateBy: 1000 });
   if ("skipped" in postgres) {
     console.log(`| PostgreSQL | skipped: ${postgres.skipped} | | |`);
