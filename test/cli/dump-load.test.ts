@@ -36,7 +36,7 @@ beforeAll(async () => {
   // Record-level permissions: readable by everyone, or writable by the group.
   for (const id of SHARED) expect((await raw("PATCH", `/buckets/${BUCKET}/collections/posts/records/${id}`, { permissions: { read: ["system.Everyone"] } })).status).toBe(200);
   expect((await raw("PATCH", `/buckets/${BUCKET}/collections/tags/records/tags-3`, { permissions: { write: [EDITORS] } })).status).toBe(200);
-}, 300_000);
+}, 900_000);
 
 const SHARED = ["posts-1", "posts-10", "posts-100"];
 const EDITORS = `/buckets/${BUCKET}/groups/editors`;
