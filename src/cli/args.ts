@@ -37,7 +37,7 @@ export const DEFAULTS = {
   ids: "content",
   onConflict: "fail",
   maxErrors: 20,
-  parallel: 1,
+  parallel: 3,
 } as const;
 
 /** How `import` names a record that has no `id`. */

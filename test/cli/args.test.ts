@@ -28,7 +28,7 @@ describe("CLI arguments", () => {
     expect(parseArgs(["import", "--help"], {})).toEqual({ name: "help", topic: "import" });
     expect(parseArgs(["-V"], {})).toEqual({ name: "version" });
     expect(parseArgs(["dump", "http://h", "blog"], {})).toMatchObject({ name: "dump", bucket: "blog" });
-    expect(parseArgs(["load", "http://h", "blog.jsonl", "--dry-run"], {})).toMatchObject({ name: "load", file: "blog.jsonl", dryRun: true, concurrency: 2, parallel: 1, maxErrors: 20 });
+    expect(parseArgs(["load", "http://h", "blog.jsonl", "--dry-run"], {})).toMatchObject({ name: "load", file: "blog.jsonl", dryRun: true, concurrency: 2, parallel: 3, maxErrors: 20 });
   });
 
   it.each([
