@@ -41,9 +41,15 @@ function run(args: string[], stdoutFile?: string): Promise<Run> {
   const rssFile = join(DIR, `rss-${Math.random().toString(36).slice(2)}`);
   // A preload that writes the process's peak RSS (kB) when it exits.
   const preload = join(DIR, "rss.cjs");
-  writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(process.env.RSS_FILE, String(process.resourceUsage().maxRSS)));`);
+  writeFileSync(
+    preload,
+    `process.on("exit", () => require("node:fs").writeFileSync(process.env.RSS_FILE, String(process.resourceUsage().maxRSS)));`,
+  );
   const started = Date.now();
-  const child = spawn(process.execPath, ["--require", preload, BIN, ...args], { env: { PATH: process.env.PATH ?? "", KINTO_AUTH: AUTH, RSS_FILE: rssFile }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--require", preload, BIN, ...args], {
+    env: { PATH: process.env.PATH ?? "", KINTO_AUTH: AUTH, RSS_FILE: rssFile },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   if (stdoutFile) child.stdout.pipe(createWriteStream(stdoutFile));
   else child.stdout.resume();
   let err = "";
@@ -64,7 +70,14 @@ function generateDump(name: string, bucket: string, sizes: Record<string, number
     lines.push(JSON.stringify({ kind: "collection", id: collection, data: { id: collection }, permissions: {} }));
     for (let n = 0; n < size; n++) {
       const id = `${collection}-${String(n).padStart(7, "0")}`;
-      lines.push(JSON.stringify({ kind: "record", collection, data: { id, title: `record ${n} of ${collection}`, n, tags: ["a", "b", "c"], body: "x".repeat(200) }, permissions: n % 10 === 0 ? { read: ["system.Everyone"] } : {} }));
+      lines.push(
+        JSON.stringify({
+          kind: "record",
+          collection,
+          data: { id, title: `record ${n} of ${collection}`, n, tags: ["a", "b", "c"], body: "x".repeat(200) },
+          permissions: n % 10 === 0 ? { read: ["system.Everyone"] } : {},
+        }),
+      );
     }
   }
   writeFileSync(path, lines.join("\n") + "\n");

@@ -39,7 +39,12 @@ export interface RecordAcl {
  * The permissions of `ids` in `collection` (records that are gone are left out of the map), read
  * by `/batch` requests of GETs of `batch_max_requests` records, `concurrency` of them in flight.
  */
-export async function recordAcls(collection: Collection, ids: readonly string[], signal: AbortSignal, concurrency = 1): Promise<Map<string, RecordAcl>> {
+export async function recordAcls(
+  collection: Collection,
+  ids: readonly string[],
+  signal: AbortSignal,
+  concurrency = 1,
+): Promise<Map<string, RecordAcl>> {
   const acls = new Map<string, RecordAcl>();
   if (ids.length === 0) return acls;
   const size = (await until(collection.bucket.client.fetchServerSettings(), signal)).batch_max_requests || 25;
@@ -58,7 +63,8 @@ export async function recordAcls(collection: Collection, ids: readonly string[],
     tap(({ chunk, responses }) =>
       responses.forEach((response, i) => {
         const body = response.body as { data?: KintoObject; permissions?: Permissions } | undefined;
-        if (response.status === 200 && body?.data) acls.set(chunk[i], { last_modified: body.data.last_modified, permissions: normalPermissions(body.permissions) });
+        if (response.status === 200 && body?.data)
+          acls.set(chunk[i], { last_modified: body.data.last_modified, permissions: normalPermissions(body.permissions) });
       }),
     ),
   );

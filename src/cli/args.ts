@@ -19,7 +19,8 @@ export class UsageError extends Error {
 }
 
 /** Authentication from `--auth user:pass`, `--bearer token`, or KINTO_AUTH / KINTO_BEARER. */
-export type Auth = { readonly kind: "basic"; readonly credentials: string } | { readonly kind: "bearer"; readonly token: string } | undefined;
+export type Auth =
+  { readonly kind: "basic"; readonly credentials: string } | { readonly kind: "bearer"; readonly token: string } | undefined;
 
 /** The commands that talk to a server. */
 export const COMMANDS = ["info", "export", "import", "watch", "dump", "load"] as const;
@@ -68,10 +69,29 @@ export type Command =
   | { readonly name: "help"; readonly topic?: CommandName }
   | { readonly name: "version" }
   | ({ readonly name: "info" } & Common)
-  | ({ readonly name: "export"; readonly bucket: string; readonly collection: string; readonly since?: string; readonly sort: string } & Common)
-  | ({ readonly name: "watch"; readonly bucket: string; readonly collection: string; readonly since?: string; readonly interval: number } & Common)
+  | ({
+      readonly name: "export";
+      readonly bucket: string;
+      readonly collection: string;
+      readonly since?: string;
+      readonly sort: string;
+    } & Common)
+  | ({
+      readonly name: "watch";
+      readonly bucket: string;
+      readonly collection: string;
+      readonly since?: string;
+      readonly interval: number;
+    } & Common)
   | ({ readonly name: "dump"; readonly bucket: string } & Common)
-  | ({ readonly name: "load"; readonly file: string; readonly dryRun: boolean; readonly concurrency: number; readonly parallel: number; readonly maxErrors: number } & Common)
+  | ({
+      readonly name: "load";
+      readonly file: string;
+      readonly dryRun: boolean;
+      readonly concurrency: number;
+      readonly parallel: number;
+      readonly maxErrors: number;
+    } & Common)
   | ({
       readonly name: "import";
       readonly bucket: string;
@@ -85,7 +105,21 @@ export type Command =
       readonly maxErrors: number;
     } & Common);
 
-const VALUE_FLAGS = new Set(["--auth", "--bearer", "--since", "--interval", "--concurrency", "--chunk-size", "--timeout", "--retry", "--sort", "--ids", "--on-conflict", "--max-errors", "--parallel"]);
+const VALUE_FLAGS = new Set([
+  "--auth",
+  "--bearer",
+  "--since",
+  "--interval",
+  "--concurrency",
+  "--chunk-size",
+  "--timeout",
+  "--retry",
+  "--sort",
+  "--ids",
+  "--on-conflict",
+  "--max-errors",
+  "--parallel",
+]);
 const BOOLEAN_FLAGS = new Set(["--dry-run", "--no-progress", "--quiet", "-q", "--json", "--help", "-h", "--version", "-V"]);
 
 const COMMON_FLAGS = ["--auth", "--bearer", "--timeout", "--retry", "--help", "-h", "--version", "-V"];
@@ -101,13 +135,15 @@ const COMMAND_FLAGS: Readonly<Record<CommandName, readonly string[]>> = {
 
 function wholeNumber(flag: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${flag} expects a whole number of at least ${min}, got "${value}".`);
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new UsageError(`${flag} expects a whole number of at least ${min}, got "${value}".`);
   return Number(value);
 }
 
 function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} expects one of ${allowed.join(", ")}, got "${value}".`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${flag} expects one of ${allowed.join(", ")}, got "${value}".`);
   return value as T;
 }
 
@@ -126,7 +162,9 @@ function serverUrl(value: string | undefined): string {
     url = new URL(value);
   } catch {
     // Everything up to the last "@" is cut: a password may hold "/", "@" or spaces.
-    throw new UsageError(`<server> is not a URL: "${value.includes("@") ? `[credentials removed]@${value.slice(value.lastIndexOf("@") + 1)}` : value}".`);
+    throw new UsageError(
+      `<server> is not a URL: "${value.includes("@") ? `[credentials removed]@${value.slice(value.lastIndexOf("@") + 1)}` : value}".`,
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError("<server> must be an http:// or https:// URL.");
   if (url.username || url.password) throw new UsageError("Put credentials in --auth or KINTO_AUTH, not in the URL.");
@@ -149,13 +187,15 @@ function split(argv: readonly string[]): { flags: Map<string, string>; positiona
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [name, inline] =
+      arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
     if (VALUE_FLAGS.has(name)) {
       const value = inline ?? argv[++i];
       if (value === undefined) throw new UsageError(`${name} expects a value.`, isCommand(positional[0]) ? positional[0] : undefined);
       flags.set(name, value);
     } else if (BOOLEAN_FLAGS.has(name)) flags.set(name, "true");
-    else if (arg.startsWith("-") && arg !== "-") throw new UsageError(`Unknown option ${name}.`, isCommand(positional[0]) ? positional[0] : undefined);
+    else if (arg.startsWith("-") && arg !== "-")
+      throw new UsageError(`Unknown option ${name}.`, isCommand(positional[0]) ? positional[0] : undefined);
     else positional.push(arg);
   }
   return { flags, positional };
@@ -176,14 +216,16 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const [name, ...rest] = positional;
   if (flags.has("--version") || flags.has("-V")) return { name: "version" };
   if (name === "help") {
-    if (rest.length > 1 || (rest[0] !== undefined && !isCommand(rest[0]))) throw new UsageError(`"help" expects one of ${COMMANDS.join(", ")}, got "${rest.join(" ")}".`);
+    if (rest.length > 1 || (rest[0] !== undefined && !isCommand(rest[0])))
+      throw new UsageError(`"help" expects one of ${COMMANDS.join(", ")}, got "${rest.join(" ")}".`);
     return { name: "help", topic: rest[0] as CommandName | undefined };
   }
   if (flags.has("--help") || flags.has("-h")) return { name: "help", topic: isCommand(name) ? name : undefined };
   if (name === undefined) throw new UsageError("Missing a command.");
   if (!isCommand(name)) throw new UsageError(`Unknown command "${name}".`);
   for (const flag of flags.keys()) {
-    if (!COMMON_FLAGS.includes(flag) && !COMMAND_FLAGS[name].includes(flag)) throw new UsageError(`${flag} is not an option of "${name}".`, name);
+    if (!COMMON_FLAGS.includes(flag) && !COMMAND_FLAGS[name].includes(flag))
+      throw new UsageError(`${flag} is not an option of "${name}".`, name);
   }
 
   const basic = flags.get("--auth") ?? env.KINTO_AUTH;
@@ -208,10 +250,22 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
         return { name, ...common() };
       case "export":
         expectArgs("<server>", "<bucket>/<collection>");
-        return { name, ...common(), ...target(rest[1]), since: timestamp(flags.get("--since")), sort: flags.get("--sort") ?? DEFAULTS.sort };
+        return {
+          name,
+          ...common(),
+          ...target(rest[1]),
+          since: timestamp(flags.get("--since")),
+          sort: flags.get("--sort") ?? DEFAULTS.sort,
+        };
       case "watch":
         expectArgs("<server>", "<bucket>/<collection>");
-        return { name, ...common(), ...target(rest[1]), since: timestamp(flags.get("--since")), interval: wholeNumber("--interval", flags.get("--interval"), DEFAULTS.interval, 1) };
+        return {
+          name,
+          ...common(),
+          ...target(rest[1]),
+          since: timestamp(flags.get("--since")),
+          interval: wholeNumber("--interval", flags.get("--interval"), DEFAULTS.interval, 1),
+        };
       case "dump":
         expectArgs("<server>", "<bucket>");
         if (!/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/.test(rest[1])) throw new UsageError(`Expected a bucket id, got "${rest[1]}".`);

@@ -11,7 +11,11 @@ import { until } from "./stop";
 
 /** The server's root document (with the user the server sees), or a failure within `--timeout`. */
 export function contact(client: KintoClient, command: Common, signal: AbortSignal): Promise<ServerInfo> {
-  const noAnswer = () => new CliError(EXIT.unreachable, `Server unreachable: no answer from ${command.server} within ${command.timeout} ms (--timeout).`);
+  const noAnswer = () =>
+    new CliError(EXIT.unreachable, `Server unreachable: no answer from ${command.server} within ${command.timeout} ms (--timeout).`);
   // Its own request (with `retry`), not the shared one: unsubscribing at the deadline must cancel it.
-  return until(client.fetchServerInfo({ retry: command.retry }).pipe(timeout({ first: command.timeout, with: () => throwError(noAnswer) })), signal);
+  return until(
+    client.fetchServerInfo({ retry: command.retry }).pipe(timeout({ first: command.timeout, with: () => throwError(noAnswer) })),
+    signal,
+  );
 }

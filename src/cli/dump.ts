@@ -23,7 +23,12 @@ import { until } from "./stop";
 
 /** One line of a dump. */
 export type DumpLine =
-  | { readonly kind: "bucket" | "group" | "collection"; readonly id: string; readonly data: Record<string, unknown>; readonly permissions: Permissions }
+  | {
+      readonly kind: "bucket" | "group" | "collection";
+      readonly id: string;
+      readonly data: Record<string, unknown>;
+      readonly permissions: Permissions;
+    }
   | { readonly kind: "record"; readonly collection: string; readonly data: Record<string, unknown>; readonly permissions: Permissions };
 
 /** Records per page of a dump: one page, and its permissions, in memory at a time. */
@@ -49,14 +54,20 @@ async function* pagesOf<T>(first: () => Observable<Page<T>>, signal: AbortSignal
 
 async function dumpCollections(bucket: Bucket, out: Output, signal: AbortSignal): Promise<void> {
   const ids: string[] = [];
-  for await (const page of pagesOf<KintoObject>(() => bucket.listCollections({ sort: "id", pages: 1 }), signal)) ids.push(...page.map((c) => c.id));
+  for await (const page of pagesOf<KintoObject>(() => bucket.listCollections({ sort: "id", pages: 1 }), signal))
+    ids.push(...page.map((c) => c.id));
   for (const id of ids) {
     const collection = bucket.collection(id);
     const data = await until(collection.getData(), signal);
     const permissions = await until(collection.getPermissions(), signal);
     await out.write(JSON.stringify({ kind: "collection", id, data: content(data), permissions: normalPermissions(permissions) }) + "\n");
     for await (const records of pagesOf<KintoObject>(() => collection.listRecords({ sort: "id", limit: PAGE, pages: 1 }), signal)) {
-      const acls = await recordAcls(collection, records.map((r) => r.id), signal, ACL_READS);
+      const acls = await recordAcls(
+        collection,
+        records.map((r) => r.id),
+        signal,
+        ACL_READS,
+      );
       for (const record of records) {
         const acl = acls.get(record.id);
         if (!acl) continue; // deleted since the listing
@@ -67,16 +78,26 @@ async function dumpCollections(bucket: Bucket, out: Output, signal: AbortSignal)
 }
 
 /** Writes the command's bucket to `out`. */
-export async function runDump(client: KintoClient, command: Extract<Command, { name: "dump" }>, out: Output, signal: AbortSignal): Promise<void> {
+export async function runDump(
+  client: KintoClient,
+  command: Extract<Command, { name: "dump" }>,
+  out: Output,
+  signal: AbortSignal,
+): Promise<void> {
   const bucket = client.bucket(command.bucket);
   const data = await until(bucket.getData(), signal);
   const permissions = await until(bucket.getPermissions(), signal);
-  await out.write(JSON.stringify({ kind: "bucket", id: command.bucket, data: content(data), permissions: normalPermissions(permissions) }) + "\n");
+  await out.write(
+    JSON.stringify({ kind: "bucket", id: command.bucket, data: content(data), permissions: normalPermissions(permissions) }) + "\n",
+  );
   const groups: string[] = [];
-  for await (const page of pagesOf<KintoObject>(() => bucket.listGroups({ sort: "id", pages: 1 }), signal)) groups.push(...page.map((g) => g.id));
+  for await (const page of pagesOf<KintoObject>(() => bucket.listGroups({ sort: "id", pages: 1 }), signal))
+    groups.push(...page.map((g) => g.id));
   for (const id of groups) {
     const group = await until(bucket.getGroup(id), signal);
-    await out.write(JSON.stringify({ kind: "group", id, data: content(group.data), permissions: normalPermissions(group.permissions) }) + "\n");
+    await out.write(
+      JSON.stringify({ kind: "group", id, data: content(group.data), permissions: normalPermissions(group.permissions) }) + "\n",
+    );
   }
   await dumpCollections(bucket, out, signal);
 }

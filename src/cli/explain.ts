@@ -2,7 +2,15 @@
  * What a failure means for the user, and its exit code. Every message about the server names it
  * (a wrong URL and a missing bucket must not read alike); no credential is ever printed.
  */
-import { KintoHttpError, NetworkError, NetworkTimeoutError, PayloadValidationError, RetryAfterTooLongError, UnparseableResponseError, type RequestSummary } from "../index";
+import {
+  KintoHttpError,
+  NetworkError,
+  NetworkTimeoutError,
+  PayloadValidationError,
+  RetryAfterTooLongError,
+  UnparseableResponseError,
+  type RequestSummary,
+} from "../index";
 import { UsageError } from "./args";
 import { usage } from "./help";
 import { InputErrors } from "./jsonl";
@@ -42,7 +50,9 @@ function httpError(error: KintoHttpError, context: FailureContext): { code: numb
   const on = `HTTP ${error.status} on ${where(error.request, context)}`;
   const said = error.serverMessage ? `: ${error.serverMessage}` : "";
   if (error.status === 401) {
-    const hint = context.authenticated ? "the server refused these credentials; check --auth / --bearer" : "no credentials were given; pass --auth or --bearer";
+    const hint = context.authenticated
+      ? "the server refused these credentials; check --auth / --bearer"
+      : "no credentials were given; pass --auth or --bearer";
     return { code: EXIT.auth, message: `Not authorized (${on}): ${hint}.` };
   }
   if (error.status === 403) {
@@ -53,7 +63,10 @@ function httpError(error: KintoHttpError, context: FailureContext): { code: numb
     };
   }
   if (error.status === 407) {
-    return { code: EXIT.auth, message: `Proxy authentication required (${on}): the proxy refused the credentials of HTTPS_PROXY / HTTP_PROXY (user:password@ in its URL).` };
+    return {
+      code: EXIT.auth,
+      message: `Proxy authentication required (${on}): the proxy refused the credentials of HTTPS_PROXY / HTTP_PROXY (user:password@ in its URL).`,
+    };
   }
   if (error.status === 404) {
     const root = error.request.path === "/" || error.request.path === "";
@@ -71,13 +84,21 @@ export function explain(error: unknown, context: FailureContext = {}): { code: n
   if (error instanceof InputErrors) return { code: EXIT.input, message: `${error.message}\nNothing was sent.` };
   if (error instanceof KintoHttpError) return httpError(error, context);
   if (error instanceof NetworkTimeoutError) {
-    return { code: EXIT.unreachable, message: `Server unreachable: no answer within ${error.timeout} ms (${where(error.request, context)}).` };
+    return {
+      code: EXIT.unreachable,
+      message: `Server unreachable: no answer within ${error.timeout} ms (${where(error.request, context)}).`,
+    };
   }
-  if (error instanceof NetworkError) return { code: EXIT.unreachable, message: `Server unreachable: ${error.reason} (${where(error.request, context)}).` };
-  if (error instanceof UnparseableResponseError || (error instanceof PayloadValidationError && /ServerInfo|server info|root/i.test(error.context))) {
+  if (error instanceof NetworkError)
+    return { code: EXIT.unreachable, message: `Server unreachable: ${error.reason} (${where(error.request, context)}).` };
+  if (
+    error instanceof UnparseableResponseError ||
+    (error instanceof PayloadValidationError && /ServerInfo|server info|root/i.test(error.context))
+  ) {
     return { code: EXIT.server, message: `${context.server ?? "The server"} does not look like a Kinto server: ${error.message}` };
   }
-  if (error instanceof RetryAfterTooLongError) return { code: EXIT.unreachable, message: `${context.server ?? "The server"} is overloaded: ${error.message}.` };
+  if (error instanceof RetryAfterTooLongError)
+    return { code: EXIT.unreachable, message: `${context.server ?? "The server"} is overloaded: ${error.message}.` };
   const code = error instanceof Error && "code" in error ? (error as NodeJS.ErrnoException).code : undefined;
   if (code === "ENOENT" || code === "EISDIR" || code === "EACCES") {
     const reason = { ENOENT: "no such file", EISDIR: "it is a directory", EACCES: "permission denied" }[code];

@@ -8,7 +8,12 @@ import type { Output } from "./output";
 import { until } from "./stop";
 
 /** Writes the records of the command's collection to `out`. */
-export async function runExport(client: KintoClient, command: Extract<Command, { name: "export" }>, out: Output, signal: AbortSignal): Promise<void> {
+export async function runExport(
+  client: KintoClient,
+  command: Extract<Command, { name: "export" }>,
+  out: Output,
+  signal: AbortSignal,
+): Promise<void> {
   const collection = client.bucket(command.bucket).collection(command.collection);
   let page: Page<KintoObject> = await until(collection.listRecords({ sort: command.sort, since: command.since, pages: 1 }), signal);
   for (;;) {

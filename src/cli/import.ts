@@ -60,7 +60,9 @@ function reporter(command: ImportCommand, context: ImportContext, total: number)
 
 function conflicts(command: ImportCommand, file: CheckedFile, changed: ReadonlyMap<string, number>): CliError {
   const lines = [...changed.keys()].map((id) => ({ id, line: file.records.get(id)?.line ?? 0 })).sort((a, b) => a.line - b.line);
-  const shown = lines.slice(0, command.maxErrors).map(({ id, line }) => `${command.file}:${line}: the server holds record "${id}" with other content`);
+  const shown = lines
+    .slice(0, command.maxErrors)
+    .map(({ id, line }) => `${command.file}:${line}: the server holds record "${id}" with other content`);
   const more = lines.length > shown.length ? `\n(${lines.length - shown.length} more)` : "";
   return new CliError(
     EXIT.conflict,
@@ -70,7 +72,9 @@ function conflicts(command: ImportCommand, file: CheckedFile, changed: ReadonlyM
 
 function refused(command: ImportCommand, file: CheckedFile, failures: readonly Refused[]): CliError {
   const line = (id: string) => file.records.get(id)?.line ?? 0;
-  const shown = failures.slice(0, command.maxErrors).map((f) => `${command.file}:${line(f.id)}: record "${f.id}" ${f.status}: ${f.error.serverMessage ?? f.error.message}`);
+  const shown = failures
+    .slice(0, command.maxErrors)
+    .map((f) => `${command.file}:${line(f.id)}: record "${f.id}" ${f.status}: ${f.error.serverMessage ?? f.error.message}`);
   const more = failures.length > shown.length ? `\n(${failures.length - shown.length} more)` : "";
   return new CliError(EXIT.server, `${failures.length} record(s) refused:\n${shown.join("\n")}${more}`);
 }
@@ -93,12 +97,16 @@ export async function runImport(client: KintoClient, command: ImportCommand, con
     work = await plan(collection, file, context.signal);
   } catch (error) {
     if (error instanceof KintoHttpError && error.status === 404) {
-      throw new CliError(EXIT.server, `Collection ${command.bucket}/${command.collection} not found at ${command.server} (HTTP 404 on ${error.request.method} ${error.request.path}): create it first. Nothing was sent.`);
+      throw new CliError(
+        EXIT.server,
+        `Collection ${command.bucket}/${command.collection} not found at ${command.server} (HTTP 404 on ${error.request.method} ${error.request.path}): create it first. Nothing was sent.`,
+      );
     }
     throw error;
   }
   if (work.changed.size > 0 && command.onConflict === "fail") throw conflicts(command, file, work.changed);
-  const changedNote = work.changed.size === 0 ? "" : command.onConflict === "overwrite" ? " (replaced)" : " (left as the server holds them)";
+  const changedNote =
+    work.changed.size === 0 ? "" : command.onConflict === "overwrite" ? " (replaced)" : " (left as the server holds them)";
   const total = work.fresh + (command.onConflict === "overwrite" ? work.changed.size : 0);
   const report = reporter(command, context, total);
   report.event("plan", { new: work.fresh, already: work.same, changed: work.changed.size, send: total });
@@ -106,33 +114,39 @@ export async function runImport(client: KintoClient, command: ImportCommand, con
   const failures: Refused[] = [];
   let created = 0;
   let progress: UploadProgress = { sent: 0, confirmed: 0, failed: 0 };
-  const upload$ = collection.uploadRecords(toSend(command, work), { concurrency: command.concurrency, chunkSize: command.chunkSize, safe: true }).pipe(
-    tap((event) => {
-      progress = event.progress;
-      if (event.type !== "chunk") return report.progress(progress);
-      for (const result of event.results) {
-        if (result.status === "created") created++;
-        if (result.status !== "conflict" && result.status !== "failed") continue;
-        // One refusal for lack of permission stands for all of them: stop, exit 4.
-        if (result.error.status === 401 || result.error.status === 403) throw result.error;
-        failures.push(result);
-      }
-      report.progress(progress);
-    }),
-  );
+  const upload$ = collection
+    .uploadRecords(toSend(command, work), { concurrency: command.concurrency, chunkSize: command.chunkSize, safe: true })
+    .pipe(
+      tap((event) => {
+        progress = event.progress;
+        if (event.type !== "chunk") return report.progress(progress);
+        for (const result of event.results) {
+          if (result.status === "created") created++;
+          if (result.status !== "conflict" && result.status !== "failed") continue;
+          // One refusal for lack of permission stands for all of them: stop, exit 4.
+          if (result.error.status === 401 || result.error.status === 403) throw result.error;
+          failures.push(result);
+        }
+        report.progress(progress);
+      }),
+    );
   if (total > 0) {
     try {
       await until(upload$, context.signal);
     } catch (error) {
       if (!(error instanceof Stopped) || error.reason === "EPIPE") throw error;
       report.progress(progress, true);
-      report.say(`Interrupted (${error.reason}) after ${progress.confirmed} of ${total} record(s) confirmed in ${where}; run the same command again to resume.`);
+      report.say(
+        `Interrupted (${error.reason}) after ${progress.confirmed} of ${total} record(s) confirmed in ${where}; run the same command again to resume.`,
+      );
       report.event("interrupted", { signal: error.reason, ...progress, total });
       throw new CliError(error.exitCode, "");
     }
   }
   report.progress(progress, true);
-  report.say(`${where}: ${created} new, ${work.same} already there, ${work.changed.size} changed${changedNote}${failures.length ? `, ${failures.length} refused` : ""}.`);
+  report.say(
+    `${where}: ${created} new, ${work.same} already there, ${work.changed.size} changed${changedNote}${failures.length ? `, ${failures.length} refused` : ""}.`,
+  );
   report.event("done", { new: created, already: work.same, changed: work.changed.size, refused: failures.length, ...progress });
   if (failures.length) throw refused(command, file, failures);
 }

@@ -80,7 +80,12 @@ function refusal(response: CheckedBatchResponse): string | undefined {
 }
 
 /** Loads one collection's records; resolves with what it found and did. */
-export async function loadRecords(collection: Collection, existed: boolean, source: AsyncIterable<DumpRecord>, options: RecordLoadOptions): Promise<RecordCounts> {
+export async function loadRecords(
+  collection: Collection,
+  existed: boolean,
+  source: AsyncIterable<DumpRecord>,
+  options: RecordLoadOptions,
+): Promise<RecordCounts> {
   const { signal } = options;
   const server: Held = existed ? await held(collection, signal) : new Map();
   const counts: RecordCounts = { fresh: 0, changed: 0, same: 0, onlyOnServer: 0, refused: [] };
@@ -103,7 +108,11 @@ export async function loadRecords(collection: Collection, existed: boolean, sour
       } else if (line.permissions) sameData.push(line);
       else counts.same++;
     }
-    const acls = await recordAcls(collection, sameData.map((l) => l.data.id as string), signal);
+    const acls = await recordAcls(
+      collection,
+      sameData.map((l) => l.data.id as string),
+      signal,
+    );
     for (const line of sameData) {
       const acl = acls.get(line.data.id as string);
       if (acl && samePermissions(acl.permissions, asWrittenBy(line.permissions!, options.user))) counts.same++;

@@ -20,7 +20,8 @@ type Numbered = { readonly line: number; readonly value: DumpLine };
 
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
-const isPermissions = (v: unknown) => v === undefined || (isObject(v) && Object.values(v).every((p) => Array.isArray(p) && p.every((s) => typeof s === "string")));
+const isPermissions = (v: unknown) =>
+  v === undefined || (isObject(v) && Object.values(v).every((p) => Array.isArray(p) && p.every((s) => typeof s === "string")));
 
 /** What is wrong with one line of a dump, given the kind of the line before it. */
 function problem(value: unknown, previous: DumpLine["kind"] | undefined, collection: string | undefined): string | undefined {
@@ -75,9 +76,15 @@ async function check(file: string, maxErrors: number): Promise<void> {
 }
 
 /** Whether the server's object equals the dump's (the loading user is always among the writers). */
-function same(server: { data: Record<string, unknown>; permissions: Permissions } | undefined, dump: Extract<DumpLine, { id: string }>, user: string | undefined): boolean {
+function same(
+  server: { data: Record<string, unknown>; permissions: Permissions } | undefined,
+  dump: Extract<DumpLine, { id: string }>,
+  user: string | undefined,
+): boolean {
   if (!server) return false;
-  return contentHash(content(server.data)) === contentHash(dump.data) && samePermissions(server.permissions, asWrittenBy(dump.permissions, user));
+  return (
+    contentHash(content(server.data)) === contentHash(dump.data) && samePermissions(server.permissions, asWrittenBy(dump.permissions, user))
+  );
 }
 
 /** `undefined` for a 403/404 (missing, or not readable: then writing will say which). */
@@ -121,18 +128,31 @@ class Loader {
     this.say(`${dump.kind} ${dump.id}: ${this.verb(server !== undefined, equal)}`);
     if (!equal && !this.command.dryRun) {
       const permissions = dump.permissions;
-      if (dump.kind === "group") await until(this.bucket.updateGroup({ ...dump.data, id: dump.id } as { id: string }, { permissions }), signal);
-      else await until((dump.kind === "bucket" ? this.bucket : this.bucket.collection(dump.id)).setData(dump.data, { permissions }), signal);
+      if (dump.kind === "group")
+        await until(this.bucket.updateGroup({ ...dump.data, id: dump.id } as { id: string }, { permissions }), signal);
+      else
+        await until((dump.kind === "bucket" ? this.bucket : this.bucket.collection(dump.id)).setData(dump.data, { permissions }), signal);
     }
     return server !== undefined;
   }
 
   async records(id: string, existed: boolean, source: AsyncIterable<DumpRecord>): Promise<void> {
-    const counts = await loadRecords(this.bucket.collection(id), existed, source, { dryRun: this.command.dryRun, concurrency: this.command.concurrency, user: this.user, signal: this.signal });
+    const counts = await loadRecords(this.bucket.collection(id), existed, source, {
+      dryRun: this.command.dryRun,
+      concurrency: this.command.concurrency,
+      user: this.user,
+      signal: this.signal,
+    });
     const verb = this.command.dryRun ? "would be " : "";
-    this.say(`records of ${id}: ${counts.fresh} ${verb}new, ${counts.changed} ${verb}replaced, ${counts.same} unchanged, ${counts.onlyOnServer} only on the server (left)`);
+    this.say(
+      `records of ${id}: ${counts.fresh} ${verb}new, ${counts.changed} ${verb}replaced, ${counts.same} unchanged, ${counts.onlyOnServer} only on the server (left)`,
+    );
     const { refused } = counts;
-    if (refused.length) throw new CliError(EXIT.server, `${refused.length} record(s) of ${id} refused:\n${refused.slice(0, this.command.maxErrors).join("\n")}`);
+    if (refused.length)
+      throw new CliError(
+        EXIT.server,
+        `${refused.length} record(s) of ${id} refused:\n${refused.slice(0, this.command.maxErrors).join("\n")}`,
+      );
   }
 }
 
@@ -146,7 +166,14 @@ async function* recordsOf(file: string, id: string): AsyncGenerator<DumpRecord> 
  * time, each with its records (each collection reads the file with a reader of its own: memory
  * stays bounded, and the file is only read, `--parallel` times over).
  */
-export async function runLoad(client: KintoClient, command: LoadCommand, user: string | undefined, out: Output, stderr: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+export async function runLoad(
+  client: KintoClient,
+  command: LoadCommand,
+  user: string | undefined,
+  out: Output,
+  stderr: NodeJS.WritableStream,
+  signal: AbortSignal,
+): Promise<void> {
   await check(command.file, command.maxErrors);
   const say = (text: string) => void (command.dryRun ? out.write(text + "\n") : stderr.write(text + "\n"));
   const loader = new Loader(client, command, say, signal, user);

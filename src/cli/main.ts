@@ -40,10 +40,21 @@ export function version(): string {
 
 function client(options: Common, env: Io["env"]): KintoClient {
   const fetch = proxyFetch(env);
-  return new KintoClient(options.server, { headers: authorization(options.auth), timeout: options.timeout, retry: options.retry, ...(fetch ? { fetch } : {}) });
+  return new KintoClient(options.server, {
+    headers: authorization(options.auth),
+    timeout: options.timeout,
+    retry: options.retry,
+    ...(fetch ? { fetch } : {}),
+  });
 }
 
-async function run(command: Exclude<Command, { name: "help" | "version" }>, io: Io, out: Output, signal: AbortSignal, context: { user?: string }): Promise<void> {
+async function run(
+  command: Exclude<Command, { name: "help" | "version" }>,
+  io: Io,
+  out: Output,
+  signal: AbortSignal,
+  context: { user?: string },
+): Promise<void> {
   const kinto = client(command, io.env);
   const info = await contact(kinto, command, signal);
   context.user = info.user?.id;
@@ -93,7 +104,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.signal?.removeEventListener("abort", forward);
   }
 }
-
 
 if (require.main === module) {
   const controller = new AbortController();

@@ -61,7 +61,12 @@ export function parseProxy(name: string, value: string): Proxy {
   if (url.protocol !== "http:") throw new ProxyConfigError(`${name}: only http:// proxies are supported (got ${url.protocol}//).`);
   const port = url.port ? Number(url.port) : 80;
   const credentials = url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
-  return { origin: `http://${url.host}`, host: url.hostname.replace(/^\[|\]$/g, ""), port, authorization: credentials ? `Basic ${Buffer.from(credentials).toString("base64")}` : undefined };
+  return {
+    origin: `http://${url.host}`,
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port,
+    authorization: credentials ? `Basic ${Buffer.from(credentials).toString("base64")}` : undefined,
+  };
 }
 
 function ipv4(address: string): number | undefined {
@@ -139,24 +144,43 @@ function targetHeaders(init: FetchInit, target: URL, body: Uint8Array | string |
 function viaProxy(url: string, init: FetchInit, proxy: Proxy): Promise<FetchResponse> {
   const target = new URL(url);
   const body = init.body;
-  const fail = (error: Error) => Object.assign(new Error(`proxy ${proxy.origin}: ${error.message}`), { cause: { code: (error as NodeJS.ErrnoException).code } });
+  const fail = (error: Error) =>
+    Object.assign(new Error(`proxy ${proxy.origin}: ${error.message}`), { cause: { code: (error as NodeJS.ErrnoException).code } });
   return new Promise<FetchResponse>((resolve, reject) => {
     const auth = proxy.authorization ? { "Proxy-Authorization": proxy.authorization } : {};
     if (target.protocol === "http:") {
-      const req = httpRequest({ host: proxy.host, port: proxy.port, method: init.method, path: target.href, headers: { ...targetHeaders(init, target, body), ...auth }, signal: init.signal });
+      const req = httpRequest({
+        host: proxy.host,
+        port: proxy.port,
+        method: init.method,
+        path: target.href,
+        headers: { ...targetHeaders(init, target, body), ...auth },
+        signal: init.signal,
+      });
       req.on("response", (response) => resolve(toFetchResponse(response)));
       req.on("error", (error) => reject(fail(error)));
       req.end(body);
       return;
     }
     const port = target.port || "443";
-    const tunnel = httpRequest({ host: proxy.host, port: proxy.port, method: "CONNECT", path: `${target.hostname}:${port}`, headers: { Host: `${target.hostname}:${port}`, ...auth }, signal: init.signal });
+    const tunnel = httpRequest({
+      host: proxy.host,
+      port: proxy.port,
+      method: "CONNECT",
+      path: `${target.hostname}:${port}`,
+      headers: { Host: `${target.hostname}:${port}`, ...auth },
+      signal: init.signal,
+    });
     tunnel.on("error", (error) => reject(fail(error)));
     tunnel.on("connect", (answer, socket) => {
       // The proxy refused the tunnel (407, 403, 502...): its answer is the response.
       if (answer.statusCode !== 200) {
         socket.destroy();
-        return resolve({ status: answer.statusCode ?? 502, headers: { get: (name) => (name.toLowerCase() === "content-type" ? "text/plain" : null) }, text: async () => "" });
+        return resolve({
+          status: answer.statusCode ?? 502,
+          headers: { get: (name) => (name.toLowerCase() === "content-type" ? "text/plain" : null) },
+          text: async () => "",
+        });
       }
       const req = httpsRequest({
         host: target.hostname,

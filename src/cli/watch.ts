@@ -33,12 +33,26 @@ export function tombstoneShaped(change: Readonly<Record<string, unknown>>): bool
 const CONFIRM_CHUNK = 100;
 
 /** The ids among `ids` that are live records at `last_modified` (one listing per 100 ids). */
-async function liveRecords(collection: Collection, candidates: readonly KintoObject[], command: { timeout: number; retry: number }, signal: AbortSignal): Promise<Set<string>> {
+async function liveRecords(
+  collection: Collection,
+  candidates: readonly KintoObject[],
+  command: { timeout: number; retry: number },
+  signal: AbortSignal,
+): Promise<Set<string>> {
   const live = new Set<string>();
   for (let start = 0; start < candidates.length; start += CONFIRM_CHUNK) {
     const chunk = candidates.slice(start, start + CONFIRM_CHUNK);
     const ids = chunk.map((c) => c.id);
-    const page = await until(collection.listRecords({ filters: { in_id: ids }, fields: ["id"], limit: CONFIRM_CHUNK, timeout: command.timeout, retry: command.retry }), signal);
+    const page = await until(
+      collection.listRecords({
+        filters: { in_id: ids },
+        fields: ["id"],
+        limit: CONFIRM_CHUNK,
+        timeout: command.timeout,
+        retry: command.retry,
+      }),
+      signal,
+    );
     const seen = new Map(page.data.map((r) => [r.id, r.last_modified]));
     for (const candidate of chunk) if (seen.get(candidate.id) === candidate.last_modified) live.add(candidate.id);
   }
@@ -46,22 +60,38 @@ async function liveRecords(collection: Collection, candidates: readonly KintoObj
 }
 
 /** The lines of one poll's changes, tombstone-shaped ones checked against the server. */
-async function classify(collection: Collection, changes: readonly KintoObject[], command: { timeout: number; retry: number }, signal: AbortSignal): Promise<WatchLine[]> {
+async function classify(
+  collection: Collection,
+  changes: readonly KintoObject[],
+  command: { timeout: number; retry: number },
+  signal: AbortSignal,
+): Promise<WatchLine[]> {
   const shaped = changes.filter((c) => tombstoneShaped(c));
   const live = shaped.length ? await liveRecords(collection, shaped, command, signal) : new Set<string>();
   return changes.map((data) => ({ kind: tombstoneShaped(data) && !live.has(data.id) ? "deleted" : "changed", data }));
 }
 
 /** Prints the changes of the command's collection until stopped. */
-export async function runWatch(client: KintoClient, command: Extract<Command, { name: "watch" }>, out: Output, signal: AbortSignal): Promise<void> {
+export async function runWatch(
+  client: KintoClient,
+  command: Extract<Command, { name: "watch" }>,
+  out: Output,
+  signal: AbortSignal,
+): Promise<void> {
   const collection = client.bucket(command.bucket).collection(command.collection);
-  const feed = collection.watchRecords({ since: command.since, interval: command.interval, timeout: command.timeout, retry: command.retry });
+  const feed = collection.watchRecords({
+    since: command.since,
+    interval: command.interval,
+    timeout: command.timeout,
+    retry: command.retry,
+  });
   const lines$ = feed.pipe(
     // A poll's changes arrive in one go: they are checked together, once the feed is quiet.
     connect((changes$) => changes$.pipe(buffer(changes$.pipe(debounceTime(0))))),
     concatMap((changes) =>
       defer(async () => {
-        for (const line of await classify(collection, changes as KintoObject[], command, signal)) await out.write(JSON.stringify(line) + "\n");
+        for (const line of await classify(collection, changes as KintoObject[], command, signal))
+          await out.write(JSON.stringify(line) + "\n");
       }),
     ),
   );

@@ -7,8 +7,21 @@ import { DIR } from "./run-cli";
 
 describe("CLI arguments", () => {
   it("parses each command with defaults", () => {
-    expect(parseArgs(["info", "http://127.0.0.1:8888/v1"], {})).toMatchObject({ name: "info", server: "http://127.0.0.1:8888/v1", auth: undefined, timeout: DEFAULTS.timeout, retry: DEFAULTS.retry });
-    expect(parseArgs(["export", "http://h:1", "b/c", "--since", "12"], {})).toMatchObject({ name: "export", server: "http://h:1/v1", bucket: "b", collection: "c", since: "12", sort: "last_modified" });
+    expect(parseArgs(["info", "http://127.0.0.1:8888/v1"], {})).toMatchObject({
+      name: "info",
+      server: "http://127.0.0.1:8888/v1",
+      auth: undefined,
+      timeout: DEFAULTS.timeout,
+      retry: DEFAULTS.retry,
+    });
+    expect(parseArgs(["export", "http://h:1", "b/c", "--since", "12"], {})).toMatchObject({
+      name: "export",
+      server: "http://h:1/v1",
+      bucket: "b",
+      collection: "c",
+      since: "12",
+      sort: "last_modified",
+    });
     expect(parseArgs(["export", "http://h:1", "b/c", "--since", '"12"', "--sort", "id"], {})).toMatchObject({ since: "12", sort: "id" });
     expect(parseArgs(["import", "http://h:1/v1/", "b/c", "f.jsonl", "--concurrency=4"], { KINTO_AUTH: "u:p" })).toMatchObject({
       name: "import",
@@ -19,16 +32,33 @@ describe("CLI arguments", () => {
       progress: "auto",
       auth: { kind: "basic", credentials: "u:p" },
     });
-    expect(parseArgs(["import", "http://h", "b/c", "f", "--json", "--on-conflict", "skip", "--ids", "required"], {})).toMatchObject({ progress: "json", onConflict: "skip", ids: "required" });
+    expect(parseArgs(["import", "http://h", "b/c", "f", "--json", "--on-conflict", "skip", "--ids", "required"], {})).toMatchObject({
+      progress: "json",
+      onConflict: "skip",
+      ids: "required",
+    });
     expect(parseArgs(["import", "http://h", "b/c", "f", "-q"], {})).toMatchObject({ progress: "quiet" });
-    expect(parseArgs(["watch", "http://h:1/v1", "b/c", "--bearer", "tok"], {})).toMatchObject({ interval: 1000, auth: { kind: "bearer", token: "tok" }, warnings: [] });
-    expect(parseArgs(["watch", "http://h", "b/c", "--bearer", "tok"], { KINTO_AUTH: "u:p" })).toMatchObject({ warnings: [expect.stringContaining("both --auth")] });
+    expect(parseArgs(["watch", "http://h:1/v1", "b/c", "--bearer", "tok"], {})).toMatchObject({
+      interval: 1000,
+      auth: { kind: "bearer", token: "tok" },
+      warnings: [],
+    });
+    expect(parseArgs(["watch", "http://h", "b/c", "--bearer", "tok"], { KINTO_AUTH: "u:p" })).toMatchObject({
+      warnings: [expect.stringContaining("both --auth")],
+    });
     expect(parseArgs(["--help"], {})).toEqual({ name: "help", topic: undefined });
     expect(parseArgs(["help", "watch"], {})).toEqual({ name: "help", topic: "watch" });
     expect(parseArgs(["import", "--help"], {})).toEqual({ name: "help", topic: "import" });
     expect(parseArgs(["-V"], {})).toEqual({ name: "version" });
     expect(parseArgs(["dump", "http://h", "blog"], {})).toMatchObject({ name: "dump", bucket: "blog" });
-    expect(parseArgs(["load", "http://h", "blog.jsonl", "--dry-run"], {})).toMatchObject({ name: "load", file: "blog.jsonl", dryRun: true, concurrency: 2, parallel: 3, maxErrors: 20 });
+    expect(parseArgs(["load", "http://h", "blog.jsonl", "--dry-run"], {})).toMatchObject({
+      name: "load",
+      file: "blog.jsonl",
+      dryRun: true,
+      concurrency: 2,
+      parallel: 3,
+      maxErrors: 20,
+    });
   });
 
   it.each([
@@ -116,7 +146,8 @@ describe("the README's CLI section", () => {
   const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
   const section = readme.slice(readme.indexOf("## Command-line tool"), readme.indexOf("## Migrating from kinto-http.js"));
   const options = (text: string) => new Set(text.match(/(?<![\w-])--[a-z][a-z-]+/g));
-  const codes = (text: string) => new Set([...text.matchAll(/^\s*\|?\s*(\d+)(?: \/ (\d+))?\s+\|?/gm)].flatMap((m) => m.slice(1).filter(Boolean).map(Number)));
+  const codes = (text: string) =>
+    new Set([...text.matchAll(/^\s*\|?\s*(\d+)(?: \/ (\d+))?\s+\|?/gm)].flatMap((m) => m.slice(1).filter(Boolean).map(Number)));
 
   it("lists every option of the help, and no other", () => {
     expect([...options(section)].sort()).toEqual([...options(usage())].sort());
@@ -137,7 +168,14 @@ describe("the README's CLI section", () => {
   });
 
   it("states the defaults that the parser uses", () => {
-    for (const [flag, value] of [["--timeout", DEFAULTS.timeout], ["--retry", DEFAULTS.retry], ["--interval", DEFAULTS.interval], ["--concurrency", DEFAULTS.concurrency], ["--max-errors", DEFAULTS.maxErrors], ["--parallel", DEFAULTS.parallel]] as const) {
+    for (const [flag, value] of [
+      ["--timeout", DEFAULTS.timeout],
+      ["--retry", DEFAULTS.retry],
+      ["--interval", DEFAULTS.interval],
+      ["--concurrency", DEFAULTS.concurrency],
+      ["--max-errors", DEFAULTS.maxErrors],
+      ["--parallel", DEFAULTS.parallel],
+    ] as const) {
       expect(section).toMatch(new RegExp(`\\| \`${flag} [^|]*\` \\| [^|]* \\| ${value} \\|`));
       expect(usage()).toMatch(new RegExp(`${flag} .*\\(default ${value}`));
     }

@@ -23,7 +23,11 @@ function io(signal?: AbortSignal) {
   let err = "";
   stdout.on("data", (c: Buffer) => (out += c.toString()));
   stderr.on("data", (c: Buffer) => (err += c.toString()));
-  return { io: { stdout, stderr: stderr as unknown as NodeJS.WriteStream, env: { KINTO_AUTH: AUTH }, signal }, out: () => out, err: () => err };
+  return {
+    io: { stdout, stderr: stderr as unknown as NodeJS.WriteStream, env: { KINTO_AUTH: AUTH }, signal },
+    out: () => out,
+    err: () => err,
+  };
 }
 
 async function serverIds(collection: string): Promise<string[]> {
@@ -72,7 +76,11 @@ describe("kinto-rx CLI", () => {
 
     const exported = io();
     expect(await main(["export", kintoUrl(), `${BUCKET}/source`], exported.io)).toBe(EXIT.ok);
-    const lines = exported.out().trim().split("\n").map((l) => JSON.parse(l) as { id: string; n: number; title?: string });
+    const lines = exported
+      .out()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; n: number; title?: string });
     expect(lines).toHaveLength(N);
     expect(new Set(lines.map((r) => r.id))).toEqual(new Set(ids));
     // Round trip: every input record comes back with its fields (and its id when it had one).
@@ -120,7 +128,7 @@ describe("kinto-rx CLI", () => {
     expect(anonymous.err()).toContain(`Not authorized (HTTP 401 on GET ${kintoUrl()}/buckets/${BUCKET}/collections/source/records`);
   });
 
-  it("watch prints each change as a JSON line with its kind until interrupted; a record holding \"deleted\": true is not a deletion", async () => {
+  it('watch prints each change as a JSON line with its kind until interrupted; a record holding "deleted": true is not a deletion', async () => {
     const controller = new AbortController();
     const run = io(controller.signal);
     const since = (await get(`/buckets/${BUCKET}/collections/source/records?_limit=1`)).headers.get("ETag")!.replace(/"/g, "");
@@ -134,7 +142,8 @@ describe("kinto-rx CLI", () => {
     // Polling sees the latest state of each record: wait for each change before the next one.
     const seen = async (count: number) => {
       const deadline = Date.now() + 10_000;
-      while (run.out().trim().split("\n").filter(Boolean).length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while (run.out().trim().split("\n").filter(Boolean).length < count && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
     };
     await put("w-1", { watched: true });
     await seen(1);
@@ -143,12 +152,24 @@ describe("kinto-rx CLI", () => {
     await seen(2);
     await put("w-3", { deleted: true, title: "a record about a deletion" });
     await seen(3);
-    await fetch(`${kintoUrl()}/buckets/${BUCKET}/collections/source/records/w-1`, { method: "DELETE", headers: { Authorization: authHeader } });
+    await fetch(`${kintoUrl()}/buckets/${BUCKET}/collections/source/records/w-1`, {
+      method: "DELETE",
+      headers: { Authorization: authHeader },
+    });
     await seen(4);
     controller.abort();
     expect(await done).toBe(EXIT.ok);
-    const lines = run.out().trim().split("\n").map((l) => JSON.parse(l) as { kind: string; data: { id: string; deleted?: boolean } });
-    expect(lines.map((l) => [l.kind, l.data.id])).toEqual([["changed", "w-1"], ["changed", "w-2"], ["changed", "w-3"], ["deleted", "w-1"]]);
+    const lines = run
+      .out()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { kind: string; data: { id: string; deleted?: boolean } });
+    expect(lines.map((l) => [l.kind, l.data.id])).toEqual([
+      ["changed", "w-1"],
+      ["changed", "w-2"],
+      ["changed", "w-3"],
+      ["deleted", "w-1"],
+    ]);
     expect(lines[1].data).toEqual({ id: "w-2", last_modified: expect.any(Number), deleted: true });
     expect(lines[3].data).toEqual({ id: "w-1", last_modified: expect.any(Number), deleted: true });
     // The server agrees: w-2 and w-3 are records, w-1 is gone.

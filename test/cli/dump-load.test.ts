@@ -20,7 +20,11 @@ let server: KintoServer;
 let client: KintoClient;
 const headers = { Authorization: "Basic " + Buffer.from(USER_PASS).toString("base64") };
 const raw = (method: string, path: string, body?: unknown) =>
-  fetch(server.url + path, { method, headers: { ...headers, "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(server.url + path, {
+    method,
+    headers: { ...headers, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   server = await startKinto({ paginateBy: 1000 });
@@ -29,18 +33,38 @@ beforeAll(async () => {
   const bucket = client.bucket(BUCKET);
   await lastValueFrom(bucket.createGroup("editors", ["basicauth:alice", "basicauth:bob"], { data: { label: "Editors" } }));
   for (const [name, size] of Object.entries(SIZES)) {
-    await lastValueFrom(bucket.createCollection(name, { data: { displayFields: ["title"], size }, permissions: { "record:create": [`/buckets/${BUCKET}/groups/editors`] } }));
-    const records = Array.from({ length: size }, (_, n) => ({ id: `${name}-${n}`, title: `${name} ${n}`, n, nested: { even: n % 2 === 0 } }));
+    await lastValueFrom(
+      bucket.createCollection(name, {
+        data: { displayFields: ["title"], size },
+        permissions: { "record:create": [`/buckets/${BUCKET}/groups/editors`] },
+      }),
+    );
+    const records = Array.from({ length: size }, (_, n) => ({
+      id: `${name}-${n}`,
+      title: `${name} ${n}`,
+      n,
+      nested: { even: n % 2 === 0 },
+    }));
     await lastValueFrom(bucket.collection(name).uploadRecords(records));
   }
   // Record-level permissions: readable by everyone, or writable by the group.
-  for (const id of SHARED) expect((await raw("PATCH", `/buckets/${BUCKET}/collections/posts/records/${id}`, { permissions: { read: ["system.Everyone"] } })).status).toBe(200);
-  expect((await raw("PATCH", `/buckets/${BUCKET}/collections/tags/records/tags-3`, { permissions: { write: [EDITORS] } })).status).toBe(200);
+  for (const id of SHARED)
+    expect(
+      (await raw("PATCH", `/buckets/${BUCKET}/collections/posts/records/${id}`, { permissions: { read: ["system.Everyone"] } })).status,
+    ).toBe(200);
+  expect((await raw("PATCH", `/buckets/${BUCKET}/collections/tags/records/tags-3`, { permissions: { write: [EDITORS] } })).status).toBe(
+    200,
+  );
 }, 900_000);
 
 const SHARED = ["posts-1", "posts-10", "posts-100"];
 const EDITORS = `/buckets/${BUCKET}/groups/editors`;
-const recordPermissions = async (collection: string, id: string) => ((await (await raw("GET", `/buckets/${BUCKET}/collections/${collection}/records/${id}`)).json()) as { permissions: Record<string, string[]> }).permissions;
+const recordPermissions = async (collection: string, id: string) =>
+  (
+    (await (await raw("GET", `/buckets/${BUCKET}/collections/${collection}/records/${id}`)).json()) as {
+      permissions: Record<string, string[]>;
+    }
+  ).permissions;
 
 afterAll(() => server?.stop());
 
@@ -57,19 +81,41 @@ describe("dump and load", () => {
 
   it("dump: the bucket, its group, each collection then its records, sorted, without last_modified", async () => {
     first = await dump("first.jsonl");
-    const lines = first.text.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = first.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1 + 1 + 3 + TOTAL);
-    expect(lines[0]).toEqual({ kind: "bucket", id: BUCKET, data: { id: BUCKET, title: "the blog" }, permissions: { read: ["system.Authenticated"], write: [expect.stringMatching(/^basicauth:/)] } });
-    expect(lines[1]).toMatchObject({ kind: "group", id: "editors", data: { members: ["basicauth:alice", "basicauth:bob"], label: "Editors" } });
+    expect(lines[0]).toEqual({
+      kind: "bucket",
+      id: BUCKET,
+      data: { id: BUCKET, title: "the blog" },
+      permissions: { read: ["system.Authenticated"], write: [expect.stringMatching(/^basicauth:/)] },
+    });
+    expect(lines[1]).toMatchObject({
+      kind: "group",
+      id: "editors",
+      data: { members: ["basicauth:alice", "basicauth:bob"], label: "Editors" },
+    });
     expect(lines.filter((l) => l.kind === "collection").map((l) => l.id)).toEqual(["authors", "posts", "tags"]);
-    expect(lines[2]).toMatchObject({ kind: "collection", id: "authors", permissions: { "record:create": [`/buckets/${BUCKET}/groups/editors`] } });
+    expect(lines[2]).toMatchObject({
+      kind: "collection",
+      id: "authors",
+      permissions: { "record:create": [`/buckets/${BUCKET}/groups/editors`] },
+    });
     expect(first.text).not.toContain("last_modified");
     const posts = lines.filter((l) => l.kind === "record" && l.collection === "posts").map((l) => l.data.id);
     expect(posts).toHaveLength(SIZES.posts);
     expect(posts).toEqual([...posts].sort());
     const user = lines[0].permissions.write[0];
-    const record = (collection: string, id: string) => lines.find((l) => l.kind === "record" && l.collection === collection && l.data.id === id);
-    expect(record("posts", "posts-10")).toEqual({ kind: "record", collection: "posts", data: { id: "posts-10", title: "posts 10", n: 10, nested: { even: true } }, permissions: { read: ["system.Everyone"], write: [user] } });
+    const record = (collection: string, id: string) =>
+      lines.find((l) => l.kind === "record" && l.collection === collection && l.data.id === id);
+    expect(record("posts", "posts-10")).toEqual({
+      kind: "record",
+      collection: "posts",
+      data: { id: "posts-10", title: "posts 10", n: 10, nested: { even: true } },
+      permissions: { read: ["system.Everyone"], write: [user] },
+    });
     expect(record("tags", "tags-3").permissions).toEqual({ write: [EDITORS, user].sort() });
     expect(record("posts", "posts-11").permissions).toEqual({ write: [user] });
   }, 300_000);
@@ -80,7 +126,9 @@ describe("dump and load", () => {
     expect(run.code).toBe(0);
     expect(run.out).toContain(`bucket ${BUCKET}: would be created\n`);
     expect(run.out).toContain("group editors: would be created\n");
-    expect(run.out).toContain(`records of posts: ${SIZES.posts} would be new, 0 would be replaced, 0 unchanged, 0 only on the server (left)\n`);
+    expect(run.out).toContain(
+      `records of posts: ${SIZES.posts} would be new, 0 would be replaced, 0 unchanged, 0 only on the server (left)\n`,
+    );
     expect((await raw("GET", `/buckets/${BUCKET}`)).status).toBe(403); // gone (Kinto answers 403 for a missing bucket)
   }, 300_000);
 
@@ -110,22 +158,38 @@ describe("dump and load", () => {
     await raw("PUT", `/buckets/${BUCKET}/collections/tags/records/extra`, { data: { title: "only here" } });
     await raw("PATCH", `/buckets/${BUCKET}/groups/editors`, { data: { members: ["basicauth:alice"] } });
     // Same data, other permissions: a change too.
-    await raw("PUT", `/buckets/${BUCKET}/collections/posts/records/posts-1`, { data: { id: "posts-1", title: "posts 1", n: 1, nested: { even: false } }, permissions: { read: [] } });
+    await raw("PUT", `/buckets/${BUCKET}/collections/posts/records/posts-1`, {
+      data: { id: "posts-1", title: "posts 1", n: 1, nested: { even: false } },
+      permissions: { read: [] },
+    });
     const dry = await runMain(["load", server.url, first.path, "--dry-run"]);
     expect(dry.out).toContain("group editors: would be updated\n");
-    expect(dry.out).toContain(`records of tags: 0 would be new, 1 would be replaced, ${SIZES.tags - 1} unchanged, 1 only on the server (left)\n`);
-    expect(dry.out).toContain(`records of posts: 0 would be new, 1 would be replaced, ${SIZES.posts - 1} unchanged, 0 only on the server (left)\n`);
+    expect(dry.out).toContain(
+      `records of tags: 0 would be new, 1 would be replaced, ${SIZES.tags - 1} unchanged, 1 only on the server (left)\n`,
+    );
+    expect(dry.out).toContain(
+      `records of posts: 0 would be new, 1 would be replaced, ${SIZES.posts - 1} unchanged, 0 only on the server (left)\n`,
+    );
     expect((await recordPermissions("posts", "posts-1")).read).toBeUndefined(); // nothing written
     const run = await runMain(["load", server.url, first.path]);
     expect(run.code).toBe(0);
     expect((await recordPermissions("posts", "posts-1")).read).toEqual(["system.Everyone"]);
-    const after = (await dump("third.jsonl")).text.split("\n").filter((l) => !l.includes('"id":"extra"')).join("\n");
+    const after = (await dump("third.jsonl")).text
+      .split("\n")
+      .filter((l) => !l.includes('"id":"extra"'))
+      .join("\n");
     expect(after).toBe(first.text);
   }, 400_000);
 
   it("a bad dump is refused line by line before anything is written", async () => {
     const bad = join(DIR, "bad-dump.jsonl");
-    const lines = [{ kind: "collection", id: "c", data: {} }, { kind: "bucket", id: "b", data: {} }, "{oops", { kind: "record", collection: "x", data: { id: "r" } }, { kind: "group", id: "g", data: { members: [] }, permissions: { read: "everyone" } }];
+    const lines = [
+      { kind: "collection", id: "c", data: {} },
+      { kind: "bucket", id: "b", data: {} },
+      "{oops",
+      { kind: "record", collection: "x", data: { id: "r" } },
+      { kind: "group", id: "g", data: { members: [] }, permissions: { read: "everyone" } },
+    ];
     writeFileSync(bad, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n");
     const run = await runMain(["load", server.url, bad]);
     expect(run.code).toBe(5);

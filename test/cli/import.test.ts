@@ -27,7 +27,10 @@ describe("the pre-check", () => {
     ]);
     const run = await runMain(["import", kintoUrl(), target("bad"), file]);
     expect(run.code).toBe(5);
-    const reported = run.err.replace(/^kinto-rx: /, "").split("\n").filter((l) => l.startsWith(`${file}:`));
+    const reported = run.err
+      .replace(/^kinto-rx: /, "")
+      .split("\n")
+      .filter((l) => l.startsWith(`${file}:`));
     expect(reported.map((l) => Number(l.slice(file.length + 1).split(":")[0]))).toEqual([2, 4, 5, 6, 7, 8, 9, 10]);
     expect(run.err).toContain(`${file}:2: invalid JSON`);
     expect(run.err).toContain(`${file}:4: the same id as line 1 (id "a")`);
@@ -40,7 +43,12 @@ describe("the pre-check", () => {
     expect(await serverRecords(BUCKET, "bad")).toEqual([]);
 
     const limited = await runMain(["import", kintoUrl(), target("bad"), file, "--max-errors", "3"]);
-    expect(limited.err.replace(/^kinto-rx: /, "").split("\n").filter((l) => l.startsWith(`${file}:`))).toHaveLength(3);
+    expect(
+      limited.err
+        .replace(/^kinto-rx: /, "")
+        .split("\n")
+        .filter((l) => l.startsWith(`${file}:`)),
+    ).toHaveLength(3);
     expect(limited.err).toContain("(5 more bad line(s) not shown; see --max-errors)");
   });
 
@@ -59,7 +67,13 @@ describe("ids and re-runs", () => {
     const first = await runMain(["import", kintoUrl(), target("edited"), jsonl("edited-1.jsonl", lines), "--no-progress"]);
     expect(first.code).toBe(0);
     expect(first.err).toContain(": 30 new, 0 already there, 0 changed.");
-    const again = await runMain(["import", kintoUrl(), target("edited"), jsonl("edited-2.jsonl", [{ n: -1, title: "first" }, ...lines]), "--no-progress"]);
+    const again = await runMain([
+      "import",
+      kintoUrl(),
+      target("edited"),
+      jsonl("edited-2.jsonl", [{ n: -1, title: "first" }, ...lines]),
+      "--no-progress",
+    ]);
     expect(again.code).toBe(0);
     expect(again.err).toContain(": 1 new, 30 already there, 0 changed.");
     const held = await serverRecords(BUCKET, "edited");

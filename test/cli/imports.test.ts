@@ -32,7 +32,9 @@ describe("src/cli imports", () => {
   });
 
   it("reach the library only through src/index", () => {
-    const outside = [...graph].flatMap(([file, targets]) => targets.filter((t) => t.startsWith("..") && t !== "../index").map((t) => `${file} imports ${t}`));
+    const outside = [...graph].flatMap(([file, targets]) =>
+      targets.filter((t) => t.startsWith("..") && t !== "../index").map((t) => `${file} imports ${t}`),
+    );
     expect(outside).toEqual([]);
   });
 

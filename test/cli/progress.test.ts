@@ -19,22 +19,26 @@ const strip = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 beforeAll(() => collections(BUCKET, "tty80", "tty40", "piped", "quiet", "json", "stopped"));
 
 describe("on a terminal", () => {
-  it.each([80, 40])("fits %d columns and redraws in place", async (columns) => {
-    const file = jsonl(`tty${columns}.jsonl`, lines(`tty${columns}`));
-    const command = `stty cols ${columns} rows 24; node ${BIN} import ${kintoUrl()} ${BUCKET}/tty${columns} ${file} --chunk-size 5`;
-    const run = await cli([`script -qfec "${command}" /dev/null`], { shell: true, env: { KINTO_AUTH: USER_PASS } });
-    expect(run.code).toBe(0);
-    const text = strip(run.out);
-    // A pty turns "\n" into "\r\n": the bar's line, then the summary; no scrolling.
-    const rows = text.split("\r\n").filter(Boolean);
-    const redraws = rows[0].split("\r").filter(Boolean);
-    expect(redraws.length).toBeGreaterThan(1);
-    for (const redraw of redraws) expect(redraw.length).toBeLessThan(columns);
-    expect(rows).toHaveLength(2);
-    expect(rows[1]).toContain(`: ${N} new, 0 already there, 0 changed.`);
-    expect(redraws[redraws.length - 1]).toContain(`${N}/${N} confirmed`);
-    expect(await serverRecords(BUCKET, `tty${columns}`)).toHaveLength(N);
-  }, 60_000);
+  it.each([80, 40])(
+    "fits %d columns and redraws in place",
+    async (columns) => {
+      const file = jsonl(`tty${columns}.jsonl`, lines(`tty${columns}`));
+      const command = `stty cols ${columns} rows 24; node ${BIN} import ${kintoUrl()} ${BUCKET}/tty${columns} ${file} --chunk-size 5`;
+      const run = await cli([`script -qfec "${command}" /dev/null`], { shell: true, env: { KINTO_AUTH: USER_PASS } });
+      expect(run.code).toBe(0);
+      const text = strip(run.out);
+      // A pty turns "\n" into "\r\n": the bar's line, then the summary; no scrolling.
+      const rows = text.split("\r\n").filter(Boolean);
+      const redraws = rows[0].split("\r").filter(Boolean);
+      expect(redraws.length).toBeGreaterThan(1);
+      for (const redraw of redraws) expect(redraw.length).toBeLessThan(columns);
+      expect(rows).toHaveLength(2);
+      expect(rows[1]).toContain(`: ${N} new, 0 already there, 0 changed.`);
+      expect(redraws[redraws.length - 1]).toContain(`${N}/${N} confirmed`);
+      expect(await serverRecords(BUCKET, `tty${columns}`)).toHaveLength(N);
+    },
+    60_000,
+  );
 
   it("renders within any width", () => {
     for (let columns = 1; columns <= 200; columns++) {
@@ -64,7 +68,9 @@ describe("on a terminal", () => {
     const [bar, message, end] = err.split("\n");
     expect(end).toBe("");
     const count = /after (\d+) of 300 record\(s\) confirmed/.exec(message)![1];
-    expect(message).toMatch(/^Interrupted \(SIGINT\) after \d+ of 300 record\(s\) confirmed in .*; run the same command again to resume\.$/);
+    expect(message).toMatch(
+      /^Interrupted \(SIGINT\) after \d+ of 300 record\(s\) confirmed in .*; run the same command again to resume\.$/,
+    );
     const redraws = bar.split("\r").filter(Boolean);
     expect(strip(redraws[redraws.length - 1])).toContain(` ${count}/300 confirmed`);
   });
@@ -92,7 +98,10 @@ describe("off a terminal", () => {
     const json = await cli(["import", kintoUrl(), `${BUCKET}/json`, jsonl("json.jsonl", lines("json")), "--json"]);
     expect(json.code).toBe(0);
     expect(json.err).toBe("");
-    const events = json.out.trim().split("\n").map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
+    const events = json.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
     expect(events[0]).toEqual({ event: "plan", new: N, already: 0, changed: 0, send: N });
     expect(events.filter((e) => e.event === "progress").length).toBeGreaterThan(0);
     expect(events[events.length - 1]).toMatchObject({ event: "done", new: N, already: 0, changed: 0, refused: 0, confirmed: N, failed: 0 });

@@ -19,7 +19,14 @@ describe("proxyFor", () => {
   });
 
   it("never proxies loopback servers", () => {
-    for (const url of ["http://localhost:8888/v1", "http://api.localhost/v1", "http://127.0.0.1:1/v1", "http://127.5.6.7/v1", "http://[::1]:8888/v1"]) expect(at(url, env)).toBeUndefined();
+    for (const url of [
+      "http://localhost:8888/v1",
+      "http://api.localhost/v1",
+      "http://127.0.0.1:1/v1",
+      "http://127.5.6.7/v1",
+      "http://[::1]:8888/v1",
+    ])
+      expect(at(url, env)).toBeUndefined();
     expect(at("http://128.0.0.1/v1", env)).toBe("http://p:3128");
   });
 
@@ -47,7 +54,12 @@ describe("proxyFor", () => {
 describe("parseProxy", () => {
   it("turns user:password@ into Proxy-Authorization and keeps it out of the origin", () => {
     const proxy = parseProxy("HTTP_PROXY", "http://al%40ice:p%3Ass@proxy.example:3128");
-    expect(proxy).toEqual({ origin: "http://proxy.example:3128", host: "proxy.example", port: 3128, authorization: "Basic " + Buffer.from("al@ice:p:ss").toString("base64") });
+    expect(proxy).toEqual({
+      origin: "http://proxy.example:3128",
+      host: "proxy.example",
+      port: 3128,
+      authorization: "Basic " + Buffer.from("al@ice:p:ss").toString("base64"),
+    });
     expect(parseProxy("HTTP_PROXY", "http://proxy.example").port).toBe(80);
   });
 

@@ -41,10 +41,13 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
   }
   const headers = { ...req.headers };
   delete headers["proxy-authorization"];
-  const upstream = request({ host: kinto.hostname, port: kinto.port, method: req.method, path: target.pathname + target.search, headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(res);
-  });
+  const upstream = request(
+    { host: kinto.hostname, port: kinto.port, method: req.method, path: target.pathname + target.search, headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
   upstream.on("error", () => res.writeHead(502).end());
   req.pipe(upstream);
 }
@@ -77,19 +80,43 @@ const listen = (server: Server) => {
 
 beforeAll(async () => {
   await collections(BUCKET, "notes");
-  for (const id of ["n1", "n2", "n3"]) expect((await raw("PUT", `/buckets/${BUCKET}/collections/notes/records/${id}`, { data: { text: id } })).status).toBe(201);
+  for (const id of ["n1", "n2", "n3"])
+    expect((await raw("PUT", `/buckets/${BUCKET}/collections/notes/records/${id}`, { data: { text: id } })).status).toBe(201);
   proxy = createServer(forward);
   proxy.on("connect", tunnel);
   proxyPort = await listen(proxy);
   // A TLS front for kinto.test, with a certificate of its own that the CLI is told to trust.
   const key = join(DIR, "kinto-test.key");
   ca = join(DIR, "kinto-test.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", ca, "-days", "1", "-subj", "/CN=kinto.test", "-addext", "subjectAltName=DNS:kinto.test"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      ca,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=kinto.test",
+      "-addext",
+      "subjectAltName=DNS:kinto.test",
+    ],
+    { stdio: "ignore" },
+  );
   tls = createTlsServer({ key: readFileSync(key), cert: readFileSync(ca) }, (req, res) => {
-    const upstream = request({ host: kinto.hostname, port: kinto.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: kinto.hostname, port: kinto.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     req.pipe(upstream);
   }) as unknown as Server;
   tlsPort = await listen(tls);
@@ -110,7 +137,12 @@ beforeEach(() => {
 
 const viaName = `http://kinto.test:${kinto.port}/v1`;
 const proxyUrl = (credentials = `alice:${SECRET}`) => `http://${credentials}@127.0.0.1:${proxyPort}`;
-const ids = (out: string) => out.trim().split("\n").map((l) => (JSON.parse(l) as { id: string }).id).sort();
+const ids = (out: string) =>
+  out
+    .trim()
+    .split("\n")
+    .map((l) => (JSON.parse(l) as { id: string }).id)
+    .sort();
 
 describe("HTTP_PROXY", () => {
   it("every request of the command goes through the proxy, with the proxy's credentials as Proxy-Authorization", async () => {
@@ -126,11 +158,16 @@ describe("HTTP_PROXY", () => {
     await collections(BUCKET, "imported");
     const file = join(DIR, "proxy-import.jsonl");
     writeFileSync(file, '{"id":"p1","v":1}\n{"id":"p2","v":2}\n');
-    const run = await runMain(["import", viaName, `${BUCKET}/imported`, file, "--quiet"], { env: { KINTO_AUTH: USER_PASS, http_proxy: proxyUrl() } });
+    const run = await runMain(["import", viaName, `${BUCKET}/imported`, file, "--quiet"], {
+      env: { KINTO_AUTH: USER_PASS, http_proxy: proxyUrl() },
+    });
     expect(run.code).toBe(0);
     expect(seen.requests).toBeGreaterThanOrEqual(3);
     const listed = await raw("GET", `/buckets/${BUCKET}/collections/imported/records?_sort=id`);
-    expect((listed.json.data as { id: string; v: number }[]).map((r) => [r.id, r.v])).toEqual([["p1", 1], ["p2", 2]]);
+    expect((listed.json.data as { id: string; v: number }[]).map((r) => [r.id, r.v])).toEqual([
+      ["p1", 1],
+      ["p2", 2],
+    ]);
   });
 
   it("a loopback server is never proxied (the proxy's 127.0.0.1 is not ours)", async () => {
@@ -142,13 +179,17 @@ describe("HTTP_PROXY", () => {
 
   it("NO_PROXY bypasses it: by name, by subdomain, by *; an entry for another port does not", async () => {
     for (const noProxy of ["kinto.test", ".test", "other.example, kinto.test", "*"]) {
-      const run = await runMain(["info", viaName, "--retry", "0"], { env: { KINTO_AUTH: USER_PASS, HTTP_PROXY: proxyUrl(), NO_PROXY: noProxy } });
+      const run = await runMain(["info", viaName, "--retry", "0"], {
+        env: { KINTO_AUTH: USER_PASS, HTTP_PROXY: proxyUrl(), NO_PROXY: noProxy },
+      });
       // Straight to kinto.test, a name nothing resolves: unreachable, and the proxy saw nothing.
       expect(run.code).toBe(3);
       expect(run.err).toContain("kinto.test");
     }
     expect(seen.requests).toBe(0);
-    const otherPort = await runMain(["info", viaName], { env: { KINTO_AUTH: USER_PASS, HTTP_PROXY: proxyUrl(), no_proxy: "kinto.test:1" } });
+    const otherPort = await runMain(["info", viaName], {
+      env: { KINTO_AUTH: USER_PASS, HTTP_PROXY: proxyUrl(), no_proxy: "kinto.test:1" },
+    });
     expect(otherPort.code).toBe(0);
     expect(seen.requests).toBeGreaterThanOrEqual(1);
   });
@@ -165,7 +206,9 @@ describe("HTTP_PROXY", () => {
     const down = createServer();
     const port = await listen(down);
     await new Promise((ok) => down.close(ok));
-    const run = await runMain(["info", viaName, "--retry", "0"], { env: { KINTO_AUTH: USER_PASS, HTTP_PROXY: `http://alice:${SECRET}@127.0.0.1:${port}` } });
+    const run = await runMain(["info", viaName, "--retry", "0"], {
+      env: { KINTO_AUTH: USER_PASS, HTTP_PROXY: `http://alice:${SECRET}@127.0.0.1:${port}` },
+    });
     expect(run.code).toBe(3);
     expect(run.err).toContain(`proxy http://127.0.0.1:${port}`);
     expect(run.err).toContain("ECONNREFUSED");

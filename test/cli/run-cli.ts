@@ -36,7 +36,10 @@ export interface Run {
 }
 
 /** Runs `main` in process, as the test user unless `env` says otherwise. */
-export async function runMain(argv: string[], options: { env?: Record<string, string>; signal?: AbortSignal; tty?: number } = {}): Promise<Run> {
+export async function runMain(
+  argv: string[],
+  options: { env?: Record<string, string>; signal?: AbortSignal; tty?: number } = {},
+): Promise<Run> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
@@ -44,7 +47,12 @@ export async function runMain(argv: string[], options: { env?: Record<string, st
   stdout.on("data", (c: Buffer) => (out += c.toString()));
   stderr.on("data", (c: Buffer) => (err += c.toString()));
   if (options.tty) Object.assign(stderr, { isTTY: true, columns: options.tty });
-  const code = await main(argv, { stdout, stderr: stderr as unknown as NodeJS.WriteStream, env: options.env ?? { KINTO_AUTH: USER_PASS }, signal: options.signal });
+  const code = await main(argv, {
+    stdout,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    env: options.env ?? { KINTO_AUTH: USER_PASS },
+    signal: options.signal,
+  });
   return { code, out, err };
 }
 
@@ -55,10 +63,15 @@ afterAll(() => {
 });
 
 /** Starts the binary (`bash -c script` when `shell`), as the test user; resolves when it exits. */
-export function start(args: string[], options: { env?: Record<string, string>; shell?: boolean } = {}): { child: ChildProcess; done: Promise<Run>; out: () => string; err: () => string } {
+export function start(
+  args: string[],
+  options: { env?: Record<string, string>; shell?: boolean } = {},
+): { child: ChildProcess; done: Promise<Run>; out: () => string; err: () => string } {
   const env = { PATH: process.env.PATH ?? "", ...(options.env ?? { KINTO_AUTH: USER_PASS }) };
   const stdio: ("ignore" | "pipe")[] = ["ignore", "pipe", "pipe"];
-  const child: ChildProcess = options.shell ? spawn("bash", ["--norc", "--noprofile", "-c", args.join(" ")], { env, stdio }) : spawn(process.execPath, [BIN, ...args], { env, stdio });
+  const child: ChildProcess = options.shell
+    ? spawn("bash", ["--norc", "--noprofile", "-c", args.join(" ")], { env, stdio })
+    : spawn(process.execPath, [BIN, ...args], { env, stdio });
   running.add(child);
   child.on("exit", () => running.delete(child));
   let out = "";

@@ -28,14 +28,19 @@ beforeAll(async () => {
 
 describe("pipes", () => {
   it("export | head -1 exits quietly with 0", async () => {
-    const run = await cli([`set -o pipefail; node ${BIN} export ${kintoUrl()} ${BUCKET}/full | head -1; echo "rc=$?" >&2`], { shell: true });
+    const run = await cli([`set -o pipefail; node ${BIN} export ${kintoUrl()} ${BUCKET}/full | head -1; echo "rc=$?" >&2`], {
+      shell: true,
+    });
     expect(run.out.trim().split("\n")).toHaveLength(1);
     expect(JSON.parse(run.out)).toMatchObject({ id: expect.stringMatching(/^r-/) });
     expect(run.err).toBe("rc=0\n");
   });
 
   it("watch | head -2 exits quietly with 0 at its next line", async () => {
-    const run = start([`set -o pipefail; node ${BIN} watch ${kintoUrl()} ${BUCKET}/full --since 0 --interval 50 | head -2; echo "rc=$?" >&2`], { shell: true });
+    const run = start(
+      [`set -o pipefail; node ${BIN} watch ${kintoUrl()} ${BUCKET}/full --since 0 --interval 50 | head -2; echo "rc=$?" >&2`],
+      { shell: true },
+    );
     await eventually(() => run.out().split("\n").length >= 3);
     // head has its two lines and is gone; the next change makes watch write into the closed pipe.
     for (let i = 0; i < 20 && run.child.exitCode === null; i++) {
@@ -63,7 +68,7 @@ describe("exit codes and messages", () => {
   it("--since that is not a timestamp is refused before any request: exit 2", async () => {
     const run = await cli(["export", kintoUrl(), `${BUCKET}/full`, "--since", "yesterday"]);
     expect(run.code).toBe(2);
-    expect(run.err).toContain('--since expects a Kinto timestamp');
+    expect(run.err).toContain("--since expects a Kinto timestamp");
   });
 
   it("a directory as input: exit 5", async () => {
@@ -109,28 +114,37 @@ describe("signals", () => {
   it.each([
     ["SIGTERM", 143],
     ["SIGINT", 130],
-  ] as const)("%s during an import: exit %d with the counts and how to resume; the re-run completes it", async (signal, code) => {
-    const collection = `sig-${code}`;
-    await collections(BUCKET, collection);
-    const file = jsonl(`${collection}.jsonl`, Array.from({ length: 400 }, (_, n) => ({ n })));
-    const args = ["import", kintoUrl(), `${BUCKET}/${collection}`, file, "--chunk-size", "1", "--concurrency", "1"];
-    const run = start(args);
-    await eventually(() => / [1-9]\d*\/400 confirmed/.test(run.err()));
-    run.child.kill(signal);
-    const done = await run.done;
-    expect(done.code).toBe(code);
-    const match = new RegExp(`\\nInterrupted \\(${signal}\\) after (\\d+) of 400 record\\(s\\) confirmed in ${BUCKET}/${collection} at .*; run the same command again to resume\\.\\n$`).exec(done.err);
-    expect(match).not.toBeNull();
-    const confirmed = Number(match![1]);
-    const held = (await serverRecords(BUCKET, collection)).length;
-    expect(held).toBeGreaterThanOrEqual(confirmed);
-    expect(held).toBeLessThan(400);
+  ] as const)(
+    "%s during an import: exit %d with the counts and how to resume; the re-run completes it",
+    async (signal, code) => {
+      const collection = `sig-${code}`;
+      await collections(BUCKET, collection);
+      const file = jsonl(
+        `${collection}.jsonl`,
+        Array.from({ length: 400 }, (_, n) => ({ n })),
+      );
+      const args = ["import", kintoUrl(), `${BUCKET}/${collection}`, file, "--chunk-size", "1", "--concurrency", "1"];
+      const run = start(args);
+      await eventually(() => / [1-9]\d*\/400 confirmed/.test(run.err()));
+      run.child.kill(signal);
+      const done = await run.done;
+      expect(done.code).toBe(code);
+      const match = new RegExp(
+        `\\nInterrupted \\(${signal}\\) after (\\d+) of 400 record\\(s\\) confirmed in ${BUCKET}/${collection} at .*; run the same command again to resume\\.\\n$`,
+      ).exec(done.err);
+      expect(match).not.toBeNull();
+      const confirmed = Number(match![1]);
+      const held = (await serverRecords(BUCKET, collection)).length;
+      expect(held).toBeGreaterThanOrEqual(confirmed);
+      expect(held).toBeLessThan(400);
 
-    const again = await cli(args);
-    expect(again.code).toBe(0);
-    expect(again.err).toContain(`: ${400 - held} new, ${held} already there, 0 changed.`);
-    expect(await serverRecords(BUCKET, collection)).toHaveLength(400);
-  }, 60_000);
+      const again = await cli(args);
+      expect(again.code).toBe(0);
+      expect(again.err).toContain(`: ${400 - held} new, ${held} already there, 0 changed.`);
+      expect(await serverRecords(BUCKET, collection)).toHaveLength(400);
+    },
+    60_000,
+  );
 });
 
 describe("bounded waits", () => {
@@ -173,10 +187,16 @@ describe("bounded waits", () => {
 describe("export order", () => {
   it("--sort id gives a stable order to diff; the default is oldest first", async () => {
     const byId = await cli(["export", kintoUrl(), `${BUCKET}/full`, "--sort", "id"]);
-    const ids = byId.out.trim().split("\n").map((l) => (JSON.parse(l) as { id: string }).id);
+    const ids = byId.out
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { id: string }).id);
     expect(ids.length).toBeGreaterThanOrEqual(60);
     expect(ids).toEqual([...ids].sort());
-    const byTime = (await cli(["export", kintoUrl(), `${BUCKET}/full`])).out.trim().split("\n").map((l) => (JSON.parse(l) as { last_modified: number }).last_modified);
+    const byTime = (await cli(["export", kintoUrl(), `${BUCKET}/full`])).out
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { last_modified: number }).last_modified);
     expect(byTime).toEqual([...byTime].sort((a, b) => a - b));
   });
 });
@@ -184,7 +204,9 @@ describe("export order", () => {
 describe("help and version", () => {
   it("--version, help <command> with its defaults, and help of an unknown command", async () => {
     const version = await cli(["--version"]);
-    expect(version.out).toBe(`kinto-rx ${(JSON.parse(readFileSync(join(__dirname, "../../package.json"), "utf8")) as { version: string }).version}\n`);
+    expect(version.out).toBe(
+      `kinto-rx ${(JSON.parse(readFileSync(join(__dirname, "../../package.json"), "utf8")) as { version: string }).version}\n`,
+    );
     const help = await cli(["help", "import"]);
     expect(help.code).toBe(0);
     expect(help.out).toContain("--concurrency N             /batch requests in flight (default 2)");
