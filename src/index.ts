@@ -69,7 +69,8 @@ export { decode, decodeWith, errorBodyOf, MAX_ERROR_BODY_DEPTH } from "./http/de
 export type { KintoRequest, HttpMethod, QueryValue } from "./http/request";
 export type { FetchLike, FetchInit, FetchResponse, HeadersLike, KintoResponse } from "./http/transport";
 export { records, allRecords, toAsyncIterable, PageGuard, type Page } from "./streams/pages";
-export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type CheckedBatchResponse } from "./streams/batch";
+export { aggregate } from "./streams/aggregate";
+export type { BatchOptions, BatchResult, AggregateResponse, BatchRequest, CheckedBatchResponse } from "./streams/batch";
 export { TransactionAbortedError, type Outcome } from "./streams/outcomes";
 export type { WatchOptions, Change } from "./streams/feed";
 export { UploadStoppedError, IncompleteHistoryError, type UploadStopReason } from "./streams/errors";
