@@ -5,7 +5,7 @@
  */
 import { defer, map, Observable, of, reduce, switchMap } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoError } from "../http/errors";
+import { InvalidArgumentError } from "../http/errors";
 import { downloadSummary } from "../http/download";
 import { retryTransient } from "../http/retry";
 import { AttachmentIntegrityError, AttachmentMetadata } from "./attachment-file";

@@ -2,7 +2,6 @@
  * Attachments of records (kinto-attachment plugin): a file given as a data URL is posted as
  * `multipart/form-data`, then the record is read back so that the caller gets `{data, permissions}`.
  */
-import * as t from "io-ts";
 import { catchError, defer, map, of, switchMap, throwError, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError } from "../http/errors";
