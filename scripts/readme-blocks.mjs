@@ -34,7 +34,13 @@ writeFileSync(
   JSON.stringify(
     {
       extends: "../../tsconfig.json",
-      compilerOptions: { rootDir: "../..", noEmit: true, declaration: false, types: ["node"], paths: { "kinto-rx": ["../../src/index.ts"] } },
+      compilerOptions: {
+        rootDir: "../..",
+        noEmit: true,
+        declaration: false,
+        types: ["node"],
+        paths: { "kinto-rx": ["../../src/index.ts"] },
+      },
       include: ["*.mts"],
     },
     null,
@@ -43,7 +49,10 @@ writeFileSync(
 );
 
 try {
-  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(out, "tsconfig.json")], { stdio: "pipe", encoding: "utf8" });
+  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(out, "tsconfig.json")], {
+    stdio: "pipe",
+    encoding: "utf8",
+  });
 } catch (error) {
   // tsc names examples/readme/block-<N>.mts(<row>,<col>): give the README line instead.
   const text = `${error.stdout ?? ""}${error.stderr ?? ""}`.replace(

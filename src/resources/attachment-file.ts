@@ -49,7 +49,6 @@ function fromBase64(payload: string): Uint8Array {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-
 /** What kinto-attachment answers to an upload: the attachment's metadata. */
 export const AttachmentMetadata = t.intersection(
   [
@@ -86,7 +85,10 @@ export class AttachmentIntegrityError extends KintoError {
   readonly actualHash?: string;
   /** @param location the URL @param expected the record's metadata @param actualSize bytes received @param actualHash their hash */
   constructor(location: string, expected: { size: number; hash: string }, actualSize: number, actualHash?: string) {
-    const what = actualHash === undefined ? `${actualSize > expected.size ? "more than" : "only"} ${actualSize} bytes where the record announces ${expected.size}` : `sha256 ${actualHash} where the record announces ${expected.hash}`;
+    const what =
+      actualHash === undefined
+        ? `${actualSize > expected.size ? "more than" : "only"} ${actualSize} bytes where the record announces ${expected.size}`
+        : `sha256 ${actualHash} where the record announces ${expected.hash}`;
     super(`The attachment at ${location} is not the record's file: ${what}.`);
     this.location = location;
     this.expectedSize = expected.size;

@@ -19,7 +19,8 @@ export interface Lazy<M> {
 export function lazy<M>(load: () => Promise<M>): Lazy<M> {
   let loaded: M | undefined;
   const preload = (): Promise<M> => (loaded ? Promise.resolve(loaded) : load().then((module) => (loaded = module)));
-  const use = <R>(fn: (module: M) => Observable<R>): Observable<R> => defer(() => (loaded ? fn(loaded) : from(preload()).pipe(switchMap(fn))));
+  const use = <R>(fn: (module: M) => Observable<R>): Observable<R> =>
+    defer(() => (loaded ? fn(loaded) : from(preload()).pipe(switchMap(fn))));
   return Object.assign(use, { preload });
 }
 
@@ -36,7 +37,9 @@ export const attachments = lazy(() => import("./attachments.js"));
 /** @internal Downloading attachments (and sha256). */
 export const attachmentDownload = lazy(() => import("./attachment-download.js"));
 /** @internal Batches (`batch` of the client, a bucket, a collection): the batch stream and the batchers. */
-export const batch = lazy(() => Promise.all([import("../streams/batch.js"), import("./batcher.js")]).then(([stream, batchers]) => ({ ...stream, ...batchers })));
+export const batch = lazy(() =>
+  Promise.all([import("../streams/batch.js"), import("./batcher.js")]).then(([stream, batchers]) => ({ ...stream, ...batchers })),
+);
 /** @internal Accounts and OpenID providers. */
 export const accounts = lazy(() => import("./accounts.js"));
 

@@ -15,11 +15,18 @@ import type { OpenIDProvider } from "../protocol/codecs";
  * @param scope OpenID scopes, space separated (default `openid email`)
  * @param prompt `none` to skip the provider's consent page when possible
  */
-export function openIDLoginURL(remote: string, provider: OpenIDProvider, callback: string, scope = "openid email", prompt?: "none"): string {
+export function openIDLoginURL(
+  remote: string,
+  provider: OpenIDProvider,
+  callback: string,
+  scope = "openid email",
+  prompt?: "none",
+): string {
   if (!provider || typeof provider.auth_path !== "string" || !provider.auth_path.startsWith("/")) {
     throw new InvalidArgumentError("openIDLoginURL expects a provider of fetchOpenIDProviders() (with an auth_path).");
   }
-  if (typeof callback !== "string" || !/^https?:\/\//.test(callback)) throw new InvalidArgumentError("The OpenID callback must be an absolute http(s) URL.");
+  if (typeof callback !== "string" || !/^https?:\/\//.test(callback))
+    throw new InvalidArgumentError("The OpenID callback must be an absolute http(s) URL.");
   const query = new URLSearchParams({ callback, scope });
   if (prompt) query.set("prompt", prompt);
   return `${remote}${provider.auth_path}?${query.toString()}`;
