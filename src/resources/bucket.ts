@@ -6,7 +6,7 @@ import { defer, type Observable } from "rxjs";
 import type { Page } from "../streams/pages";
 import type { BatchOptions, BatchResult } from "../streams/batch";
 import type { BucketBatcher } from "./batcher";
-import * as lazy from "./lazy";
+import { capabilities } from "./lazy";
 import { Group, HistoryEntry, KintoObject, type Envelope, type Tombstone } from "../protocol/codecs";
 import { Collection } from "./collection";
 import { createObject, deleteObject, getListETag, getObject, requireObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
@@ -151,6 +151,6 @@ export class Bucket extends Resource {
    * `batch_max_requests`), with this bucket as the default bucket.
    */
   batch<R = BatchResult>(fn: (batch: BucketBatcher) => void, options: BatchOptions = {}): Observable<R> {
-    return lazy.batch((m) => m.batch<BucketBatcher, R>(this.scope, ({ on, queue }) => m.bucketBatcher(this.rebuiltOn(on), queue), fn, options));
+    return capabilities((m) => m.batch<BucketBatcher, R>(this.scope, ({ on, queue }) => m.bucketBatcher(this.rebuiltOn(on), queue), fn, options));
   }
 }

@@ -22,7 +22,7 @@ import { clientScope, execute, type Executor, type Scope } from "../protocol/sco
 import type { BatchOptions, BatchRecording, BatchResult } from "../streams/batch";
 import { deleteList, listObjects, type Page } from "../streams/pages";
 import type { CreateAccountOptions } from "./accounts";
-import * as lazy from "./lazy";
+import { capabilities } from "./lazy";
 import { openIDLoginURL } from "./openid";
 import type { BucketBatcher, ClientBatcher, CollectionBatcher } from "./batcher";
 import { Bucket } from "./bucket";
@@ -302,7 +302,7 @@ export class KintoClient {
   batch<R = BatchResult>(fn: (batch: ClientBatcher) => void, options?: BatchOptions): Observable<R>;
   batch<R = BatchResult>(fn: (batch: never) => void, options: BatchOptions = {}): Observable<R> {
     const { bucket, collection } = options;
-    return lazy.batch(({ batch, bucketBatcher, clientBatcher, collectionBatcher }) => {
+    return capabilities(({ batch, bucketBatcher, clientBatcher, collectionBatcher }) => {
       const open = ({ on, queue }: BatchRecording): ClientBatcher | BucketBatcher | CollectionBatcher => {
         const recording = on(this.scope);
         if (bucket === undefined) {
@@ -335,12 +335,12 @@ export class KintoClient {
    * if it exists. Log in with it afterwards as `Basic username:password`.
    */
   createAccount(username: string, password: string, options?: CreateAccountOptions): Observable<Envelope<Account>> {
-    return lazy.accounts((m) => m.createAccount(this.scope, username, password, options));
+    return capabilities((m) => m.createAccount(this.scope, username, password, options));
   }
 
   /** One account (its password hash, never the password). */
   getAccount(username: string, options?: ReadOptions): Observable<Envelope<Account>> {
-    return lazy.accounts((m) => m.getAccount(this.scope, username, options));
+    return capabilities((m) => m.getAccount(this.scope, username, options));
   }
 
   /**
@@ -348,22 +348,22 @@ export class KintoClient {
    * call `setHeaders` with the new credentials afterwards: the old ones no longer authenticate.
    */
   updateAccountPassword(username: string, password: string, options?: Omit<WriteOptions, "patch">): Observable<Envelope<Account>> {
-    return lazy.accounts((m) => m.updateAccountPassword(this.scope, username, password, options));
+    return capabilities((m) => m.updateAccountPassword(this.scope, username, password, options));
   }
 
   /** Deletes an account. */
   deleteAccount(username: string, options?: DeleteOptions): Observable<Envelope<Tombstone>> {
-    return lazy.accounts((m) => m.deleteAccount(this.scope, username, options));
+    return capabilities((m) => m.deleteAccount(this.scope, username, options));
   }
 
   /** Pages of accounts: all of them for an administrator (`account_write_principals`), else one's own. */
   listAccounts(options?: ListOptions): Observable<Page<Account>> {
-    return lazy.accounts((m) => m.listAccounts(this.scope, options));
+    return capabilities((m) => m.listAccounts(this.scope, options));
   }
 
   /** The server's OpenID Connect providers (`openid` capability); none without it. */
   fetchOpenIDProviders(): Observable<OpenIDProvider[]> {
-    return lazy.accounts((m) => m.openIDProviders(this.scope));
+    return capabilities((m) => m.openIDProviders(this.scope));
   }
 
   /**

@@ -1,9 +1,9 @@
 /**
- * The big capabilities (live feed, uploads, snapshots, changesets, attachments, accounts) are
- * loaded on first use: the façade's methods reach them through a dynamic `import()`, so that a
- * bundler splits them into chunks that an app which never calls them never downloads. Every method
- * returns a cold Observable anyway: loading happens on subscription, and an unsubscribe before the
- * module arrived sends nothing. Once loaded, a module is used synchronously.
+ * The big capabilities (live feed, uploads, snapshots, changesets, attachments, accounts, batches)
+ * are loaded on first use: the façade's methods reach them through a dynamic `import()` of
+ * capabilities.ts, so that a bundler splits them into a chunk that an app which never calls them
+ * never downloads. Every method returns a cold Observable anyway: loading happens on subscription,
+ * and an unsubscribe before the module arrived sends nothing. Once loaded, it is used synchronously.
  */
 import { defer, from, switchMap, type Observable } from "rxjs";
 
@@ -24,29 +24,13 @@ export function lazy<M>(load: () => Promise<M>): Lazy<M> {
   return Object.assign(use, { preload });
 }
 
-/** @internal The live feed (`watchRecords`). */
-export const feed = lazy(() => import("../streams/feed.js"));
-/** @internal Uploads (`uploadRecords`). */
-export const upload = lazy(() => import("../streams/upload.js"));
-/** @internal Snapshots (`listRecords({at})`). */
-export const snapshot = lazy(() => import("../streams/snapshot.js"));
-/** @internal Changesets (`getChangeset`). */
-export const changeset = lazy(() => import("./changeset.js"));
-/** @internal Adding and removing attachments. */
-export const attachments = lazy(() => import("./attachments.js"));
-/** @internal Downloading attachments (and sha256). */
-export const attachmentDownload = lazy(() => import("./attachment-download.js"));
-/** @internal Batches (`batch` of the client, a bucket, a collection): the batch stream and the batchers. */
-export const batch = lazy(() =>
-  Promise.all([import("../streams/batch.js"), import("./batcher.js")]).then(([stream, batchers]) => ({ ...stream, ...batchers })),
-);
-/** @internal Accounts and OpenID providers. */
-export const accounts = lazy(() => import("./accounts.js"));
+/** @internal The capabilities loaded on first use, one module (see capabilities.ts). */
+export const capabilities = lazy(() => import("./capabilities.js"));
 
 /**
- * Loads every lazily loaded capability now: for an app that prefers one download up front, and
+ * Loads the lazily loaded capabilities now: for an app that prefers one download up front, and
  * for tests that run in virtual time (a module's first load is a Promise, outside the scheduler).
  */
 export async function preloadCapabilities(): Promise<void> {
-  await Promise.all([feed, upload, snapshot, changeset, attachments, attachmentDownload, batch, accounts].map((m) => m.preload()));
+  await capabilities.preload();
 }
