@@ -106,7 +106,7 @@ async function listAndCreate(root: string): Promise<{ initial: Uint8Array[]; lat
     });
     const outputs: Metafile["outputs"] = result.metafile.outputs;
     const file = (key: string) => result.outputFiles.find((f) => f.path.endsWith(key.slice(key.lastIndexOf("/"))))!.contents;
-    const entry = Object.keys(outputs).find((key) => outputs[key].entryPoint === "app.ts")!;
+    const entry = Object.keys(outputs).find((key) => outputs[key].entryPoint?.endsWith("app.ts"))!;
     const initial = new Set<string>();
     for (const stack = [entry]; stack.length > 0; ) {
       const key = stack.pop()!;
@@ -144,8 +144,8 @@ export async function bundleSizes(root: string): Promise<BundleSize[]> {
     sizes("peer published bundle", peerMin, "kinto/dist/kinto.min.js as published (prettier-formatted; whole offline-first Kinto + HTTP client)"),
     sizes("peer published bundle, re-minified", (await transform(peerMin, { minify: true, target: "es2020" })).code, "the same file through esbuild --minify"),
     peerHttp,
-    { ...initial, note: `${app.initial.length} files, each gzipped, summed (kinto-rx, io-ts, fp-ts; rxjs external): esbuild --bundle --minify --splitting of an entry calling listRecords and createRecord; ${ratio(initial)}` },
-    { ...later, note: `${app.later.length} files: feed, uploads, snapshots, changesets, attachments, accounts, batches (never downloaded by this app)` },
+    { ...initial, note: `${app.initial.length} file(s), each gzipped, summed (kinto-rx, io-ts, fp-ts; rxjs external): esbuild --bundle --minify --splitting of an entry calling listRecords and createRecord; ${ratio(initial)}` },
+    { ...later, note: `${app.later.length} file(s): feed, uploads, snapshots, changesets, attachments, accounts, batches (never downloaded by this app)` },
     packed(root),
   ];
 }
