@@ -25,8 +25,30 @@ const coreEntry = {
   },
 };
 
+// The CLI's imports of the public API (../index): the CommonJS build, kept external.
+const cliCore = {
+  name: "cli-core",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index$/ }, () => ({ path: "../cjs/index.js", external: true }));
+  },
+};
+
 await Promise.all([
-  build({ ...common, format: "esm", platform: "neutral", mainFields: ["module", "main"], outfile: "dist/esm/index.mjs", external, plugins: [esmSubpaths] }),
+  // Split: the capabilities the façade loads on first use (src/resources/lazy.ts) are chunks of
+  // their own (dist/esm/chunks/), which an app's bundler keeps out of the initial bundle.
+  build({
+    ...common,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    outdir: "dist/esm",
+    entryNames: "[name]",
+    chunkNames: "chunks/[name]-[hash]",
+    outExtension: { ".js": ".mjs" },
+    splitting: true,
+    external,
+    plugins: [esmSubpaths],
+  }),
   build({ ...common, format: "cjs", platform: "node", outfile: "dist/cjs/index.js", external }),
   build({
     ...common,
@@ -50,8 +72,20 @@ await Promise.all([
     external: [...external, "@angular/*"],
     plugins: [coreEntry],
   }),
-  // The command-line tool: one file, everything inlined.
-  build({ ...common, entryPoints: ["src/cli/main.ts"], format: "cjs", platform: "node", target: "node18", outfile: "dist/cli/kinto-rx.js", banner: { js: "#!/usr/bin/env node" } }),
+  // The command-line tool: one file over the CommonJS build (./../cjs/index.js) and the
+  // dependencies, not a second copy of them; no source map (it would be in every app's node_modules).
+  build({
+    ...common,
+    entryPoints: ["src/cli/main.ts"],
+    format: "cjs",
+    platform: "node",
+    target: "node18",
+    sourcemap: false,
+    outfile: "dist/cli/kinto-rx.js",
+    external,
+    plugins: [cliCore],
+    banner: { js: "#!/usr/bin/env node" },
+  }),
 ]);
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--emitDeclarationOnly", "--stripInternal"], { stdio: "inherit" });
 esmTypes();

@@ -44,7 +44,7 @@ export function table(rows: readonly Row[]): string {
 
 /** The Markdown table of bundle sizes. */
 export function sizeTable(sizes: readonly BundleSize[]): string {
-  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  const kb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : "–");
   const lines = ["| Bundle | Minified | gzip | brotli | How |", "|---|---:|---:|---:|---|"];
   for (const s of sizes) lines.push(`| ${s.name} | ${kb(s.bytes)} | ${kb(s.gzip)} | ${kb(s.brotli)} | ${s.note} |`);
   return lines.join("\n");

@@ -69,13 +69,15 @@ export { decode, decodeWith, errorBodyOf, MAX_ERROR_BODY_DEPTH } from "./http/de
 export type { KintoRequest, HttpMethod, QueryValue } from "./http/request";
 export type { FetchLike, FetchInit, FetchResponse, HeadersLike, KintoResponse } from "./http/transport";
 export { records, allRecords, toAsyncIterable, PageGuard, type Page } from "./streams/pages";
-export { aggregate, type BatchOptions, type BatchResult, type AggregateResponse, type BatchRequest, type CheckedBatchResponse } from "./streams/batch";
+export { aggregate } from "./streams/aggregate";
+export type { BatchOptions, BatchResult, AggregateResponse, BatchRequest, CheckedBatchResponse } from "./streams/batch";
 export { TransactionAbortedError, type Outcome } from "./streams/outcomes";
 export type { WatchOptions, Change } from "./streams/feed";
-export { UploadStoppedError, type UploadStopReason, type UploadSource, type UploadOptions, type UploadEvent, type UploadRecord, type UploadProgress, type RecordResult } from "./streams/upload";
-export { parseDataURL, type AttachmentOptions, type AttachmentMetadata } from "./resources/attachments";
-export { AttachmentIntegrityError, type AttachmentRecord, type DownloadOptions } from "./resources/attachment-download";
-export { IncompleteHistoryError } from "./streams/snapshot";
+export { UploadStoppedError, IncompleteHistoryError, type UploadStopReason } from "./streams/errors";
+export type { UploadSource, UploadOptions, UploadEvent, UploadRecord, UploadProgress, RecordResult } from "./streams/upload";
+export type { AttachmentOptions } from "./resources/attachments";
+export { parseDataURL, AttachmentIntegrityError, type AttachmentMetadata } from "./resources/attachment-file";
+export type { AttachmentRecord, DownloadOptions } from "./resources/attachment-download";
 
 import { KintoClient } from "./resources/client";
 export default KintoClient;

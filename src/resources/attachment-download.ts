@@ -5,41 +5,19 @@
  */
 import { defer, map, Observable, of, reduce, switchMap } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoError } from "../http/errors";
+import { InvalidArgumentError } from "../http/errors";
 import { downloadSummary } from "../http/download";
 import { retryTransient } from "../http/retry";
-import { AttachmentMetadata } from "./attachments";
+import { AttachmentIntegrityError, AttachmentMetadata } from "./attachment-file";
 import { capabilitiesOf } from "../protocol/capabilities";
 import type { CollectionLike } from "./collection-like";
 import type { ResourceOptions } from "../protocol/options";
 import { Sha256 } from "./sha256";
 
+export { AttachmentIntegrityError } from "./attachment-file";
+
 /** Options of `downloadAttachment` and `streamAttachment`. */
 export interface DownloadOptions extends Pick<ResourceOptions, "headers" | "retry" | "timeout"> {}
-
-/** A downloaded attachment is not the file its record describes (size or sha256 differ). */
-export class AttachmentIntegrityError extends KintoError {
-  /** The file's URL (without query). */
-  readonly location: string;
-  /** The size the record announces, in bytes. */
-  readonly expectedSize: number;
-  /** The bytes received (for a longer file: where the download was cut off). */
-  readonly actualSize: number;
-  /** The sha256 the record announces (hex). */
-  readonly expectedHash: string;
-  /** The sha256 of what was received, when the size matched. */
-  readonly actualHash?: string;
-  /** @param location the URL @param expected the record's metadata @param actualSize bytes received @param actualHash their hash */
-  constructor(location: string, expected: { size: number; hash: string }, actualSize: number, actualHash?: string) {
-    const what = actualHash === undefined ? `${actualSize > expected.size ? "more than" : "only"} ${actualSize} bytes where the record announces ${expected.size}` : `sha256 ${actualHash} where the record announces ${expected.hash}`;
-    super(`The attachment at ${location} is not the record's file: ${what}.`);
-    this.location = location;
-    this.expectedSize = expected.size;
-    this.actualSize = actualSize;
-    this.expectedHash = expected.hash;
-    this.actualHash = actualHash;
-  }
-}
 
 /** The record whose attachment to download: its id (read first), or the record itself. */
 export type AttachmentRecord =

@@ -2,7 +2,6 @@
  * Attachments of records (kinto-attachment plugin): a file given as a data URL is posted as
  * `multipart/form-data`, then the record is read back so that the caller gets `{data, permissions}`.
  */
-import * as t from "io-ts";
 import { catchError, defer, map, of, switchMap, throwError, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError } from "../http/errors";
@@ -14,6 +13,9 @@ import { safeHeaders, type ResourceOptions, resolve } from "../protocol/options"
 import { paths } from "../protocol/paths";
 import { execute } from "../protocol/scope";
 import { randomId } from "../protocol/records";
+import { AttachmentMetadata, parseDataURL } from "./attachment-file";
+
+export { AttachmentMetadata, parseDataURL, type DataUrlFile } from "./attachment-file";
 
 /** Options of `addAttachment`. */
 export interface AttachmentOptions extends ResourceOptions {
@@ -24,72 +26,6 @@ export interface AttachmentOptions extends ResourceOptions {
   /** Permissions to set on the record. */
   readonly permissions?: Partial<Permissions>;
 }
-
-/**
- * A file decoded from a data URL.
- * @inline
- */
-export interface DataUrlFile {
-  /** The file's bytes. */
-  readonly bytes: Uint8Array;
-  /** Its media type (`application/octet-stream` when the URL names none). */
-  readonly type: string;
-  /** The `name=` parameter of the data URL, if any (URL-decoded). */
-  readonly name?: string;
-}
-
-/**
- * Parses a data URL (`data:text/plain;name=a.txt;base64,SGk=`): base64 or percent-encoded payload,
- * media type and optional `name=` parameter.
- */
-export function parseDataURL(dataURL: string): DataUrlFile {
-  const match = typeof dataURL === "string" ? /^data:([^,]*),(.*)$/s.exec(dataURL) : null;
-  if (!match) throw new InvalidArgumentError("addAttachment expects a data URL (data:[<type>][;name=<file>][;base64],<data>).");
-  const [type = "", ...params] = match[1].split(";");
-  const base64 = params.includes("base64");
-  const nameParam = params.find((p) => p.startsWith("name="));
-  const payload = match[2];
-  const bytes = base64 ? fromBase64(payload) : new TextEncoder().encode(decodeURIComponent(payload));
-  return {
-    bytes,
-    type: type || "application/octet-stream",
-    name: nameParam ? decodeURIComponent(nameParam.slice("name=".length)) : undefined,
-  };
-}
-
-/** Bytes of a base64 payload (atob: the same in browsers and Node). */
-function fromBase64(payload: string): Uint8Array {
-  let binary: string;
-  try {
-    binary = atob(decodeURIComponent(payload).replace(/\s/g, ""));
-  } catch {
-    throw new InvalidArgumentError("The data URL's base64 payload is invalid.");
-  }
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
-
-
-/** What kinto-attachment answers to an upload: the attachment's metadata. */
-export const AttachmentMetadata = t.intersection(
-  [
-    t.type({
-      /** The file's name. */
-      filename: t.string,
-      /** The URL the file is served from. */
-      location: t.string,
-      /** The file's hash. */
-      hash: t.string,
-      /** The file's media type. */
-      mimetype: t.string,
-      /** The file's size, in bytes. */
-      size: t.number,
-    }),
-    t.UnknownRecord,
-  ],
-  "AttachmentMetadata",
-);
-/** What kinto-attachment answers to an upload. */
-export type AttachmentMetadata = t.TypeOf<typeof AttachmentMetadata>;
 
 /**
  * Attaches the file of `dataURL` to `record` (created when absent; an id is generated when the

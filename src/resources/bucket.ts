@@ -4,8 +4,9 @@
 import type * as t from "io-ts";
 import { defer, type Observable } from "rxjs";
 import type { Page } from "../streams/pages";
-import { batch, type BatchOptions, type BatchResult } from "../streams/batch";
-import { bucketBatcher, type BucketBatcher } from "./batcher";
+import type { BatchOptions, BatchResult } from "../streams/batch";
+import type { BucketBatcher } from "./batcher";
+import { capabilities } from "./lazy";
 import { Group, HistoryEntry, KintoObject, type Envelope, type Tombstone } from "../protocol/codecs";
 import { Collection } from "./collection";
 import { createObject, deleteObject, getListETag, getObject, requireObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
@@ -150,6 +151,6 @@ export class Bucket extends Resource {
    * `batch_max_requests`), with this bucket as the default bucket.
    */
   batch<R = BatchResult>(fn: (batch: BucketBatcher) => void, options: BatchOptions = {}): Observable<R> {
-    return batch<BucketBatcher, R>(this.scope, ({ on, queue }) => bucketBatcher(this.rebuiltOn(on), queue), fn, options);
+    return capabilities((m) => m.batch<BucketBatcher, R>(this.scope, ({ on, queue }) => m.bucketBatcher(this.rebuiltOn(on), queue), fn, options));
   }
 }

@@ -19,10 +19,12 @@ import { createObject, deleteObject, fetchJson, type DeleteOptions, type ReadOpt
 import type { Resolved, ResourceOptions } from "../protocol/options";
 import { paths } from "../protocol/paths";
 import { clientScope, execute, type Executor, type Scope } from "../protocol/scope";
-import { batch, type BatchOptions, type BatchRecording, type BatchResult } from "../streams/batch";
+import type { BatchOptions, BatchRecording, BatchResult } from "../streams/batch";
 import { deleteList, listObjects, type Page } from "../streams/pages";
-import * as accounts from "./accounts";
-import { bucketBatcher, clientBatcher, collectionBatcher, type BucketBatcher, type ClientBatcher, type CollectionBatcher } from "./batcher";
+import type { CreateAccountOptions } from "./accounts";
+import { capabilities } from "./lazy";
+import { openIDLoginURL } from "./openid";
+import type { BucketBatcher, ClientBatcher, CollectionBatcher } from "./batcher";
 import { Bucket } from "./bucket";
 import type { Collection } from "./collection";
 import { rawRequest, type RawRequest, type RawRequestOptions, type RawResponse } from "./raw";
@@ -300,15 +302,17 @@ export class KintoClient {
   batch<R = BatchResult>(fn: (batch: ClientBatcher) => void, options?: BatchOptions): Observable<R>;
   batch<R = BatchResult>(fn: (batch: never) => void, options: BatchOptions = {}): Observable<R> {
     const { bucket, collection } = options;
-    const open = ({ on, queue }: BatchRecording): ClientBatcher | BucketBatcher | CollectionBatcher => {
-      const recording = on(this.scope);
-      if (bucket === undefined) {
-        return clientBatcher({ bucket: (name, o) => new Bucket(recording, name, o), createBucket: (id, o) => createBucketIn(recording, id, o), deleteBucket: (b, o) => deleteBucketIn(recording, b, o) }, queue);
-      }
-      const b = new Bucket(recording, bucket);
-      return collection === undefined ? bucketBatcher(b, queue) : collectionBatcher(b.collection(collection) as Collection<never>, queue);
-    };
-    return batch<never, R>(this.scope, open as (recording: BatchRecording) => never, fn, options);
+    return capabilities(({ batch, bucketBatcher, clientBatcher, collectionBatcher }) => {
+      const open = ({ on, queue }: BatchRecording): ClientBatcher | BucketBatcher | CollectionBatcher => {
+        const recording = on(this.scope);
+        if (bucket === undefined) {
+          return clientBatcher({ bucket: (name, o) => new Bucket(recording, name, o), createBucket: (id, o) => createBucketIn(recording, id, o), deleteBucket: (b, o) => deleteBucketIn(recording, b, o) }, queue);
+        }
+        const b = new Bucket(recording, bucket);
+        return collection === undefined ? bucketBatcher(b, queue) : collectionBatcher(b.collection(collection) as Collection<never>, queue);
+      };
+      return batch<never, R>(this.scope, open as (recording: BatchRecording) => never, fn, options);
+    });
   }
 
   /**
@@ -330,13 +334,13 @@ export class KintoClient {
    * Creates an account (accounts plugin): `PUT /accounts/{username}`. With `safe`, fails with 412
    * if it exists. Log in with it afterwards as `Basic username:password`.
    */
-  createAccount(username: string, password: string, options?: accounts.CreateAccountOptions): Observable<Envelope<Account>> {
-    return accounts.createAccount(this.scope, username, password, options);
+  createAccount(username: string, password: string, options?: CreateAccountOptions): Observable<Envelope<Account>> {
+    return capabilities((m) => m.createAccount(this.scope, username, password, options));
   }
 
   /** One account (its password hash, never the password). */
   getAccount(username: string, options?: ReadOptions): Observable<Envelope<Account>> {
-    return accounts.getAccount(this.scope, username, options);
+    return capabilities((m) => m.getAccount(this.scope, username, options));
   }
 
   /**
@@ -344,22 +348,22 @@ export class KintoClient {
    * call `setHeaders` with the new credentials afterwards: the old ones no longer authenticate.
    */
   updateAccountPassword(username: string, password: string, options?: Omit<WriteOptions, "patch">): Observable<Envelope<Account>> {
-    return accounts.updateAccountPassword(this.scope, username, password, options);
+    return capabilities((m) => m.updateAccountPassword(this.scope, username, password, options));
   }
 
   /** Deletes an account. */
   deleteAccount(username: string, options?: DeleteOptions): Observable<Envelope<Tombstone>> {
-    return accounts.deleteAccount(this.scope, username, options);
+    return capabilities((m) => m.deleteAccount(this.scope, username, options));
   }
 
   /** Pages of accounts: all of them for an administrator (`account_write_principals`), else one's own. */
   listAccounts(options?: ListOptions): Observable<Page<Account>> {
-    return accounts.listAccounts(this.scope, options);
+    return capabilities((m) => m.listAccounts(this.scope, options));
   }
 
   /** The server's OpenID Connect providers (`openid` capability); none without it. */
   fetchOpenIDProviders(): Observable<OpenIDProvider[]> {
-    return accounts.openIDProviders(this.scope);
+    return capabilities((m) => m.openIDProviders(this.scope));
   }
 
   /**
@@ -370,7 +374,7 @@ export class KintoClient {
    * @param scope OpenID scopes (default `openid email`)
    */
   openIDLoginURL(provider: OpenIDProvider, callback: string, scope?: string): string {
-    return accounts.openIDLoginURL(this.remote, provider, callback, scope);
+    return openIDLoginURL(this.remote, provider, callback, scope);
   }
 
   /** Pages of the permissions endpoint (what the authenticated user may do). */

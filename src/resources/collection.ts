@@ -4,21 +4,21 @@
 import * as t from "io-ts";
 import { defer, type Observable } from "rxjs";
 import { InvalidArgumentError } from "../http/errors";
-import { batch, type BatchOptions, type BatchRecording, type BatchResult } from "../streams/batch";
-import { collectionBatcher, type CollectionBatcher } from "./batcher";
-import { watch, type WatchOptions, type Change } from "../streams/feed";
-import { snapshot } from "../streams/snapshot";
-import { upload, type UploadOptions, type UploadEvent, type UploadSource } from "../streams/upload";
+import type { BatchOptions, BatchRecording, BatchResult } from "../streams/batch";
+import type { CollectionBatcher } from "./batcher";
+import type { WatchOptions, Change } from "../streams/feed";
+import type { UploadOptions, UploadEvent, UploadSource } from "../streams/upload";
 import { type Page, deleteList, listObjects } from "../streams/pages";
-import { getChangeset, type Changeset, type ChangesetOptions } from "./changeset";
+import type { Changeset, ChangesetOptions } from "./changeset";
 import type { Bucket } from "./bucket";
 import { KintoObject, KintoObjectMeta, type Envelope, type Tombstone } from "../protocol/codecs";
 import { createObject, deleteObject, getListETag, getListTotal, getObject, requireObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
 import type { CollectionOptions, ResourceOptions } from "../protocol/options";
 import { paths, segment, idOf } from "../protocol/paths";
 import { Resource } from "./resource";
-import { addAttachment, removeAttachment, type AttachmentOptions } from "./attachments";
-import { downloadAttachment, streamAttachment, type AttachmentRecord, type DownloadOptions } from "./attachment-download";
+import type { AttachmentOptions } from "./attachments";
+import type { AttachmentRecord, DownloadOptions } from "./attachment-download";
+import { capabilities } from "./lazy";
 import { unquote, type ListOptions } from "../protocol/listing";
 import { childScope, type Scope } from "../protocol/scope";
 
@@ -127,7 +127,7 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
   listRecords(options: ListRecordsOptions = {}): Observable<Page<RecordOf<C>>> {
     return defer(() => {
       const { at, expected, ...rest } = options;
-      if (at !== undefined) return snapshot<RecordOf<C>>({ scope: this.scope, bucket: this.bucket.name, collection: this.name, codec: this.recordCodec }, at, rest);
+      if (at !== undefined) return capabilities((m) => m.snapshot<RecordOf<C>>({ scope: this.scope, bucket: this.bucket.name, collection: this.name, codec: this.recordCodec }, at, rest));
       const list = expected === undefined ? rest : { ...rest, filters: { ...rest.filters, _expected: unquote(String(expected)) } };
       return listObjects(this.scope, this.recordPath(), this.recordCodec, list);
     });
@@ -152,7 +152,7 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    * Remote Settings servers (`changes` capability). Elsewhere a `MissingCapabilityError`, nothing sent.
    */
   getChangeset(options?: ChangesetOptions): Observable<Changeset<RecordOf<C>>> {
-    return defer(() => getChangeset(this, options));
+    return capabilities((m) => m.getChangeset(this, options));
   }
 
   /**
@@ -160,7 +160,7 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    * See `watch` (streams/feed).
    */
   watchRecords(options: WatchOptions = {}): Observable<Change<RecordOf<C>>> {
-    return defer(() => watch({ scope: this.scope, path: this.recordPath(), codec: this.recordCodec }, options));
+    return capabilities((m) => m.watch({ scope: this.scope, path: this.recordPath(), codec: this.recordCodec }, options));
   }
 
   /**
@@ -168,15 +168,17 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    * most `concurrency` batches in flight. See `upload` (streams/upload).
    */
   uploadRecords(source: UploadSource, options: UploadOptions = {}): Observable<UploadEvent> {
-    return defer(() => upload({ scope: this.scope, path: this.recordPath() }, source, options));
+    return capabilities((m) => m.upload({ scope: this.scope, path: this.recordPath() }, source, options));
   }
 
   /**
    * Sends the operations queued by `fn` in `/batch` requests, with this collection as default.
    */
   batch<R = BatchResult>(fn: (batch: CollectionBatcher) => void, options: BatchOptions = {}): Observable<R> {
-    const open = ({ on, queue }: BatchRecording) => collectionBatcher(new Collection(this.bucket.rebuiltOn(on), this.name, this.options) as Collection<never>, queue);
-    return batch<CollectionBatcher, R>(this.scope, open, fn, options);
+    return capabilities((m) => {
+      const open = ({ on, queue }: BatchRecording) => m.collectionBatcher(new Collection(this.bucket.rebuiltOn(on), this.name, this.options) as Collection<never>, queue);
+      return m.batch<CollectionBatcher, R>(this.scope, open, fn, options);
+    });
   }
 
   /**
@@ -184,7 +186,7 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    * has no id.
    */
   addAttachment(dataURL: string, record: Record<string, unknown> = {}, options: AttachmentOptions = {}): Observable<Envelope<RecordOf<C>>> {
-    return defer(() => addAttachment<RecordOf<C>>(this, dataURL, record, options));
+    return capabilities((m) => m.addAttachment<RecordOf<C>>(this, dataURL, record, options));
   }
 
   /**
@@ -193,7 +195,7 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    * and sha256 matched the metadata (else `AttachmentIntegrityError`).
    */
   downloadAttachment(record: AttachmentRecord, options?: DownloadOptions): Observable<Uint8Array> {
-    return downloadAttachment(this, record, options);
+    return capabilities((m) => m.downloadAttachment(this, record, options));
   }
 
   /**
@@ -201,11 +203,11 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    * mismatch errors the Observable at the end instead of completing it (write to a temporary file).
    */
   streamAttachment(record: AttachmentRecord, options?: DownloadOptions): Observable<Uint8Array> {
-    return streamAttachment(this, record, options);
+    return capabilities((m) => m.streamAttachment(this, record, options));
   }
 
   /** Removes the attachment of a record. */
   removeAttachment(recordId: string, options?: ResourceOptions): Observable<void> {
-    return defer(() => removeAttachment(this, recordId, options));
+    return capabilities((m) => m.removeAttachment(this, recordId, options));
   }
 }

@@ -13,6 +13,9 @@ import type { Resolved, ResourceOptions } from "../protocol/options";
 import { versionPrefix } from "../protocol/paths";
 import { execute, type ExecuteFlags, type Scope } from "../protocol/scope";
 import { abortingItem, outcomes, outcomeUnknown, rolledBack, TransactionAbortedError, type Outcome } from "./outcomes";
+import { aggregate } from "./aggregate";
+
+export { aggregate } from "./aggregate";
 import { resolve } from "../protocol/options";
 
 /** One sub-request of a `/batch` body. */
@@ -216,24 +219,6 @@ function resendable(request: BatchRequest, response: BatchResponse): BatchReques
   };
 }
 
-/** Groups batch responses as kinto-http.js does, and what was rolled back or is unknown apart. */
-export function aggregate(responses: readonly CheckedBatchResponse[], requests: readonly BatchRequest[]): AggregateResponse {
-  const result: AggregateResponse = { errors: [], published: [], conflicts: [], skipped: [], rolledBack: [], unknown: [] };
-  responses.forEach((response, index) => {
-    const request = requests[index];
-    const body = response.body as { details?: { existing?: unknown } } | undefined;
-    if (response.outcome === "rolled-back") result.rolledBack.push({ path: request.path, sent: request, error: response.body });
-    else if (response.outcome === "unknown") result.unknown.push({ path: request.path, sent: request, error: response.body });
-    else if (response.status >= 200 && response.status < 400) result.published.push(response.body);
-    else if (response.status === 404) {
-      const match = /(buckets|groups|collections|records)\/([^/?]+)(\?.*)?$/.exec(request.path);
-      result.skipped.push({ id: match ? decodeURIComponent(match[2]) : undefined, path: request.path, error: response.body });
-    } else if (response.status === 412) {
-      result.conflicts.push({ type: "outgoing", local: request.body, remote: body?.details?.existing ?? null });
-    } else result.errors.push({ path: request.path, sent: request, error: response.body });
-  });
-  return result;
-}
 
 /** What a batch's `open` gets: how to rebuild a resource on the recording scope, and the queue. */
 export interface BatchRecording {

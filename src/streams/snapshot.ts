@@ -20,9 +20,10 @@ import type { ResourceOptions } from "../protocol/options";
 import type { Scope } from "../protocol/scope";
 import { records, type Page, listObjects } from "./pages";
 import { unquote } from "../protocol/listing";
+import { IncompleteHistoryError } from "./errors";
 
-/** Thrown by `listRecords({at})` when the history does not go back to the collection's creation. */
-export class IncompleteHistoryError extends InvalidArgumentError {}
+export { IncompleteHistoryError } from "./errors";
+
 
 /** `at` as a positive integer: a number, or digits (a `getRecordsTimestamp()` ETag, quotes and all). */
 export function snapshotTime(at: unknown): number {

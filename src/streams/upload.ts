@@ -16,8 +16,9 @@
  */
 import { catchError, concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, type Observable } from "rxjs";
 import { decodeWith } from "../http/decode";
-import { InvalidArgumentError, KintoError, KintoHttpError } from "../http/errors";
+import { InvalidArgumentError, KintoHttpError } from "../http/errors";
 import { retryTransient } from "../http/retry";
+import { resourceName, UploadStoppedError, type UploadStopReason } from "./errors";
 import { envelope, KintoObject, type BatchResponse } from "../protocol/codecs";
 import { safeHeaders, type ResourceOptions, resolve } from "../protocol/options";
 import { segment, versionPrefix } from "../protocol/paths";
@@ -25,6 +26,8 @@ import { type Scope } from "../protocol/scope";
 import { sendChunk, type BatchRequest } from "./batch";
 import { abortingItem, errorBody, outcomes, TransactionAbortedError } from "./outcomes";
 import { randomId, sameRecord } from "../protocol/records";
+
+export { UploadStoppedError, type UploadStopReason } from "./errors";
 
 /** One record to upload: any JSON object; `id` is optional. */
 export type UploadRecord = Readonly<Record<string, unknown>>;
@@ -131,54 +134,6 @@ export type UploadEvent =
       readonly progress: UploadProgress;
     };
 
-/**
- * Why an upload stopped (see {@link UploadStoppedError}):
- * - `parent-missing`: a 404 whose `details.resource_name` is the bucket or the collection;
- * - `unauthorized`: a 401 (no or bad credentials);
- * - `forbidden`: a 403 on every record of a chunk (no write permission on the collection);
- * - `refused`: a 405 or 415 (the server refuses the shape of the request itself).
- */
-export type UploadStopReason = "parent-missing" | "unauthorized" | "forbidden" | "refused";
-
-/**
- * An upload stopped at the first failure that every later chunk would repeat: the parent bucket
- * or collection missing, 401, 403 on a whole chunk, 405/415. The chunk's `chunk` event (its
- * per-record results) is emitted first; nothing more is pulled or sent. `progress` says what the
- * server confirmed before.
- */
-export class UploadStoppedError extends KintoError {
-  /** The class of failure. */
-  readonly reason: UploadStopReason;
-  /** The first record's error of that kind (its `details` name the missing resource). */
-  readonly cause: KintoHttpError;
-  /** The missing resource (`bucket`, `collection`) of a `parent-missing`, from the server's `details`. */
-  readonly resource?: string;
-  /** The chunk where it stopped. */
-  readonly chunk: number;
-  /** The upload's counters when it stopped (`confirmed`: written before). */
-  readonly progress: UploadProgress;
-  /** @param reason why @param cause the record's error @param chunk where @param progress counters */
-  constructor(reason: UploadStopReason, cause: KintoHttpError, chunk: number, progress: UploadProgress) {
-    const resource = reason === "parent-missing" ? resourceName(cause) : undefined;
-    const why = {
-      "parent-missing": `the ${resource ?? "parent"} does not exist`,
-      unauthorized: "the server refuses the credentials",
-      forbidden: "no permission to write these records",
-      refused: "the server refuses the request",
-    }[reason];
-    super(`Upload stopped at chunk ${chunk}: ${why} (${cause.message}); ${progress.confirmed} records confirmed before`);
-    this.reason = reason;
-    this.cause = cause;
-    this.resource = resource;
-    this.chunk = chunk;
-    this.progress = progress;
-  }
-}
-
-function resourceName(error: KintoHttpError): string | undefined {
-  const details = error.details as { resource_name?: unknown } | null | undefined;
-  return details && typeof details === "object" && typeof details.resource_name === "string" ? details.resource_name : undefined;
-}
 
 /** The failure of `results` that every later chunk would repeat, if any (see {@link UploadStopReason}). */
 function stopCause(results: readonly RecordResult[]): { reason: UploadStopReason; error: KintoHttpError } | undefined {

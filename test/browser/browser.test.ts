@@ -9,7 +9,7 @@
  * Needs Chromium (`npm run browser:install`, or CHROMIUM_PATH).
  */
 import { build } from "esbuild";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -49,6 +49,10 @@ async function startPageServer(): Promise<{ server: Server; origin: string }> {
     "/esm/index.mjs": readFileSync(resolve(ROOT, "dist/esm/index.mjs"), "utf8"),
     ...PAGES,
   };
+  // The ESM build's chunks (shared code, and the capabilities loaded on first use: the feed here).
+  for (const chunk of readdirSync(resolve(ROOT, "dist/esm/chunks")).filter((name) => name.endsWith(".mjs"))) {
+    files[`/esm/chunks/${chunk}`] = readFileSync(resolve(ROOT, "dist/esm/chunks", chunk), "utf8");
+  }
   for (const { file, contents } of Object.values(DEPENDENCIES)) {
     const result = await build({
       stdin: { contents, resolveDir: ROOT, loader: "js" },

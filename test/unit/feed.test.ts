@@ -8,6 +8,10 @@ import { marbles } from "rxjs-marbles/jest";
 import type { TestScheduler } from "rxjs/testing";
 import { Collection, KintoClient, KintoHttpError, NetworkError, PaginationLoopError, PayloadValidationError, RetryAfterTooLongError, RetryBudget, type KintoClientOptions, type KintoHandler, type KintoRequest, type KintoResponse } from "../../src";
 import { decodeChanges, FeedWindow, type WatchOptions } from "../../src/streams/feed";
+import { preloadCapabilities } from "../../src/resources/lazy";
+
+// The façade loads the feed and uploads on first use (a Promise): loaded before virtual time runs.
+beforeAll(preloadCapabilities);
 
 const PATH = "/buckets/b/collections/c/records";
 const summary = { method: "GET", path: PATH };

@@ -9,6 +9,10 @@ import { KintoClient, TransactionAbortedError, type UploadEvent, type UploadReco
 import { WAIT_BACKOFF, type KintoHandler } from "../../src/http/chain";
 import type { KintoResponse } from "../../src/http/transport";
 import type { BatchRequest } from "../../src/streams/batch";
+import { preloadCapabilities } from "../../src/resources/lazy";
+
+// The façade loads the feed and uploads on first use (a Promise): loaded before virtual time runs.
+beforeAll(preloadCapabilities);
 
 type Responder = (requests: readonly BatchRequest[], call: number) => Observable<KintoResponse>;
 
