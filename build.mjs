@@ -87,7 +87,9 @@ await Promise.all([
     banner: { js: "#!/usr/bin/env node" },
   }),
 ]);
-execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--emitDeclarationOnly", "--stripInternal"], { stdio: "inherit" });
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--emitDeclarationOnly", "--stripInternal"], {
+  stdio: "inherit",
+});
 esmTypes();
 console.log("built dist/esm, dist/cjs, dist/browser, dist/types");
 

@@ -4,7 +4,8 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   // test/postgresql holds what only the production topology can show (a crash that storage survives).
-  testPathIgnorePatterns: process.env.KINTO_BACKEND === "postgresql" ? ["/node_modules/"] : ["/node_modules/", "<rootDir>/test/postgresql/"],
+  testPathIgnorePatterns:
+    process.env.KINTO_BACKEND === "postgresql" ? ["/node_modules/"] : ["/node_modules/", "<rootDir>/test/postgresql/"],
   // test/tsconfig.jest.json: CommonJS output, so that the façade's dynamic import() of a lazily
   // loaded capability (src/resources/lazy.ts) becomes a require() that jest runs without ESM flags.
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/test/tsconfig.jest.json" }] },

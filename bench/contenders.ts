@@ -51,16 +51,25 @@ export function clients(url: string): { rx: KintoClient; peer: PeerType } {
 }
 
 /** Scenario 1: every record of the collection, in memory (`pages: Infinity`). */
-export async function readAll(who: Contender, c: ReturnType<typeof clients>, t: Target, limit: number | undefined, expected: number): Promise<void> {
+export async function readAll(
+  who: Contender,
+  c: ReturnType<typeof clients>,
+  t: Target,
+  limit: number | undefined,
+  expected: number,
+): Promise<void> {
   let n: number;
   if (who === "kinto-rx") {
-    const all = await lastValueFrom(c.rx.bucket(t.bucket).collection(t.collection).listRecords({ pages: Infinity, limit }).pipe(allRecords()));
+    const all = await lastValueFrom(
+      c.rx.bucket(t.bucket).collection(t.collection).listRecords({ pages: Infinity, limit }).pipe(allRecords()),
+    );
     n = all.length;
   } else if (who === "peer") {
     n = (await c.peer.bucket(t.bucket).collection(t.collection).listRecords({ pages: Infinity, limit })).data.length;
   } else {
     const all: unknown[] = [];
-    let next: string | null = `${t.url}/buckets/${t.bucket}/collections/${t.collection}/records?_sort=-last_modified${limit ? `&_limit=${limit}` : ""}`;
+    let next: string | null =
+      `${t.url}/buckets/${t.bucket}/collections/${t.collection}/records?_sort=-last_modified${limit ? `&_limit=${limit}` : ""}`;
     while (next) {
       const { json, headers } = await rawJson(next);
       for (const record of json.data) all.push(record);
@@ -92,7 +101,8 @@ export async function streamCount(who: Contender, url: string, t: Target, limit:
     return data.length;
   }
   let n = 0;
-  let next: string | null = `${t.url}/buckets/${t.bucket}/collections/${t.collection}/records?_sort=-last_modified${limit ? `&_limit=${limit}` : ""}`;
+  let next: string | null =
+    `${t.url}/buckets/${t.bucket}/collections/${t.collection}/records?_sort=-last_modified${limit ? `&_limit=${limit}` : ""}`;
   while (next) {
     const { json, headers } = await rawJson(next);
     n += json.data.length;
@@ -104,7 +114,8 @@ export async function streamCount(who: Contender, url: string, t: Target, limit:
 }
 
 /** The variants of the create scenario. */
-export type CreateVariant = "kinto-rx upload c1" | "kinto-rx upload c2" | "kinto-rx upload c4" | "kinto-rx batch" | "peer" | "peer with ids + safe" | "fetch";
+export type CreateVariant =
+  "kinto-rx upload c1" | "kinto-rx upload c2" | "kinto-rx upload c4" | "kinto-rx batch" | "peer" | "peer with ids + safe" | "fetch";
 
 /**
  * Scenario 3: creates `total` records in a new collection through `/batch`. "peer with ids + safe" is
@@ -112,7 +123,13 @@ export type CreateVariant = "kinto-rx upload c1" | "kinto-rx upload c2" | "kinto
  * duplicates): each record with a client id and `safe: true`, so the peer sends the same
  * sub-requests as the upload (`PUT …/records/<id>` + `If-None-Match: *`).
  */
-export async function createMany(who: CreateVariant, c: ReturnType<typeof clients>, t: Target, total: number, chunk: number): Promise<void> {
+export async function createMany(
+  who: CreateVariant,
+  c: ReturnType<typeof clients>,
+  t: Target,
+  total: number,
+  chunk: number,
+): Promise<void> {
   let created = 0;
   if (who.startsWith("kinto-rx upload")) {
     const concurrency = Number(who.slice(-1));
@@ -125,17 +142,24 @@ export async function createMany(who: CreateVariant, c: ReturnType<typeof client
     );
   } else if (who === "kinto-rx batch") {
     const responses = await lastValueFrom(
-      c.rx.bucket(t.bucket).collection(t.collection).batch((b) => {
-        for (let i = 0; i < total; i++) b.createRecord(makeRecord(i));
-      }),
+      c.rx
+        .bucket(t.bucket)
+        .collection(t.collection)
+        .batch((b) => {
+          for (let i = 0; i < total; i++) b.createRecord(makeRecord(i));
+        }),
     );
     created = (responses as { status: number }[]).filter((r) => r.status === 201).length;
   } else if (who === "peer" || who === "peer with ids + safe") {
     const exactlyOnce = who !== "peer";
-    const responses = await c.peer.bucket(t.bucket).collection(t.collection).batch((b) => {
-      // Inside the peer's batch a call only records a sub-request: its Promise is not the outcome.
-      for (let i = 0; i < total; i++) void b.createRecord(exactlyOnce ? { ...makeRecord(i), id: randomUUID() } : makeRecord(i), { safe: exactlyOnce });
-    });
+    const responses = await c.peer
+      .bucket(t.bucket)
+      .collection(t.collection)
+      .batch((b) => {
+        // Inside the peer's batch a call only records a sub-request: its Promise is not the outcome.
+        for (let i = 0; i < total; i++)
+          void b.createRecord(exactlyOnce ? { ...makeRecord(i), id: randomUUID() } : makeRecord(i), { safe: exactlyOnce });
+      });
     created = (responses as { status: number }[]).filter((r) => r.status === 201).length;
   } else {
     const path = `/buckets/${t.bucket}/collections/${t.collection}/records`;
@@ -157,7 +181,12 @@ export async function getMany(who: Contender, c: ReturnType<typeof clients>, t: 
   let got = 0;
   if (who === "kinto-rx") {
     const collection = c.rx.bucket(t.bucket).collection(t.collection);
-    got = await lastValueFrom(range(0, n).pipe(concatMap(() => collection.getRecord(id)), count((e) => e.data.id === id)));
+    got = await lastValueFrom(
+      range(0, n).pipe(
+        concatMap(() => collection.getRecord(id)),
+        count((e) => e.data.id === id),
+      ),
+    );
   } else if (who === "peer") {
     const collection = c.peer.bucket(t.bucket).collection(t.collection);
     for (let i = 0; i < n; i++) if ((await collection.getRecord(id)).data.id === id) got++;

@@ -17,7 +17,15 @@ import { alternate, inChild, median, measure, type Sample } from "./measure";
 import { CANNED, STUB_PATHS } from "./stub";
 
 /** The variants of scenario 5. */
-export const CPU_VARIANTS = ["kinto-rx", "kinto-rx typed codec", "kinto-rx no decode", "peer", "fetch", "fetch + AbortSignal", "Observable of fetch"] as const;
+export const CPU_VARIANTS = [
+  "kinto-rx",
+  "kinto-rx typed codec",
+  "kinto-rx no decode",
+  "peer",
+  "fetch",
+  "fetch + AbortSignal",
+  "Observable of fetch",
+] as const;
 /** One variant of scenario 5. */
 export type CpuVariant = (typeof CPU_VARIANTS)[number];
 
@@ -66,7 +74,12 @@ async function requests(url: string, variant: CpuVariant, payload: "record" | "l
           );
         return () => settled || controller.abort();
       });
-    ok = await lastValueFrom(range(0, n).pipe(concatMap(one), count((json) => (payload === "record" ? json.data.id === record : json.data.length === expected))));
+    ok = await lastValueFrom(
+      range(0, n).pipe(
+        concatMap(one),
+        count((json) => (payload === "record" ? json.data.id === record : json.data.length === expected)),
+      ),
+    );
   } else if (variant === "peer") {
     const c = new PeerClient(url, { headers: AUTH }).bucket(bucket).collection(collection);
     for (let i = 0; i < n; i++) {
@@ -126,11 +139,17 @@ export async function cpuScenario(
   rounds: number,
   variants: readonly CpuVariant[] = CPU_VARIANTS,
 ): Promise<Record<CpuVariant, CpuResult>> {
-  const samples = await alternate(variants, rounds, (variant) => inChild<Sample>("--cpu", { url, variant, payload, n } satisfies CpuJob, variant));
+  const samples = await alternate(variants, rounds, (variant) =>
+    inChild<Sample>("--cpu", { url, variant, payload, n } satisfies CpuJob, variant),
+  );
   const result = {} as Record<CpuVariant, CpuResult>;
   for (const variant of variants) {
     const s = samples[variant];
-    result[variant] = { cpuUsPerRequest: median(s.map((x) => x.cpuUs)) / n, usPerRequest: (median(s.map((x) => x.ms)) * 1000) / n, samples: s };
+    result[variant] = {
+      cpuUsPerRequest: median(s.map((x) => x.cpuUs)) / n,
+      usPerRequest: (median(s.map((x) => x.ms)) * 1000) / n,
+      samples: s,
+    };
   }
   return result;
 }

@@ -10,7 +10,15 @@ import { alternate, measure, type Sample } from "./measure";
 import { descendantsCpuMs } from "./server-cpu";
 
 /** The variants of scenario 3, in the order they run. */
-export const CREATE_VARIANTS: readonly CreateVariant[] = ["kinto-rx upload c1", "kinto-rx upload c2", "kinto-rx upload c4", "kinto-rx batch", "peer", "peer with ids + safe", "fetch"];
+export const CREATE_VARIANTS: readonly CreateVariant[] = [
+  "kinto-rx upload c1",
+  "kinto-rx upload c2",
+  "kinto-rx upload c4",
+  "kinto-rx batch",
+  "peer",
+  "peer with ids + safe",
+  "fetch",
+];
 
 /** The clients of scenario 3, and how many `/batch` requests kinto-rx's client has sent so far. */
 export interface CreateClients {
@@ -103,7 +111,11 @@ export async function warmUp(run: CreateClients & { readonly url: string }, reco
 }
 
 /** The variants of scenario 3c: the same records split over several collections. */
-export const SPLIT_VARIANTS = ["kinto-rx upload, collections in parallel", "kinto-rx upload, collections one after another", "peer, collections in parallel"] as const;
+export const SPLIT_VARIANTS = [
+  "kinto-rx upload, collections in parallel",
+  "kinto-rx upload, collections one after another",
+  "peer, collections in parallel",
+] as const;
 /** One variant of scenario 3c. */
 export type SplitVariant = (typeof SPLIT_VARIANTS)[number];
 
@@ -133,7 +145,12 @@ export async function splitScenario(run: CreateRun & { readonly collections: num
 }
 
 /** The request shapes of scenario 3d: how a create can be sent inside a `/batch`. */
-export const CREATE_SHAPES = ["POST, no id (the peer's batch)", "PUT + If-None-Match: * (uploadRecords)", "POST with id", "POST with id + If-None-Match: *"] as const;
+export const CREATE_SHAPES = [
+  "POST, no id (the peer's batch)",
+  "PUT + If-None-Match: * (uploadRecords)",
+  "POST with id",
+  "POST with id + If-None-Match: *",
+] as const;
 /** One shape of scenario 3d. */
 export type CreateShape = (typeof CREATE_SHAPES)[number];
 
@@ -154,7 +171,9 @@ function createRequest(shape: CreateShape, path: string, data: Record<string, un
  * server's CPU time (gunicorn workers and PostgreSQL backends) during them. Checks every
  * sub-response (201) and each collection's `Total-Records`.
  */
-export async function shapeScenario(run: Pick<CreateRun, "url" | "records" | "label" | "log">): Promise<Record<CreateShape, CreateSample[]>> {
+export async function shapeScenario(
+  run: Pick<CreateRun, "url" | "records" | "label" | "log">,
+): Promise<Record<CreateShape, CreateSample[]>> {
   const bucket = `${run.url}/buckets/shapes`;
   await rawJson(bucket, { method: "PUT", body: "{}" });
   const ids = CREATE_SHAPES.map((_, i) => `shape${i}`);
@@ -181,8 +200,11 @@ export async function shapeScenario(run: Pick<CreateRun, "url" | "records" | "la
   const result = {} as Record<CreateShape, CreateSample[]>;
   for (let i = 0; i < CREATE_SHAPES.length; i++) {
     const { headers } = await rawJson(`${bucket}/collections/${ids[i]}/records`, { method: "HEAD" });
-    if (Number(headers.get("Total-Records")) !== run.records) throw new Error(`${CREATE_SHAPES[i]}: ${headers.get("Total-Records")} records on the server, expected ${run.records}`);
-    result[CREATE_SHAPES[i]] = [{ ms: wall[i], cpuUs: 0, peakRss: 0, peakHeap: 0, ...(Number.isNaN(server[i]) ? {} : { serverCpuMs: server[i] }) }];
+    if (Number(headers.get("Total-Records")) !== run.records)
+      throw new Error(`${CREATE_SHAPES[i]}: ${headers.get("Total-Records")} records on the server, expected ${run.records}`);
+    result[CREATE_SHAPES[i]] = [
+      { ms: wall[i], cpuUs: 0, peakRss: 0, peakHeap: 0, ...(Number.isNaN(server[i]) ? {} : { serverCpuMs: server[i] }) },
+    ];
   }
   await rawJson(bucket, { method: "DELETE" });
   return result;

@@ -51,12 +51,17 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   const found = findPostgres();
   if ("missing" in found) return { skipped: found.missing };
   const venv = spawnSync("bash", [join(ROOT, "scripts/kinto-postgres-venv.sh")], { stdio: ["ignore", 2, 2] });
-  if (venv.status !== 0) return { skipped: `scripts/kinto-postgres-venv.sh exited with ${venv.status ?? venv.signal} (see its output above)` };
+  if (venv.status !== 0)
+    return { skipped: `scripts/kinto-postgres-venv.sh exited with ${venv.status ?? venv.signal} (see its output above)` };
   const version = (command: string) => spawnSync(command, ["--version"], { encoding: "utf8" }).stdout.trim();
 
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "kinto-rx-bench-"));
-  const vars: Record<string, string> = { http_port: String(port), paginate_by: String(options.paginateBy), batch_max_requests: String(options.batchMaxRequests ?? 25) };
+  const vars: Record<string, string> = {
+    http_port: String(port),
+    paginate_by: String(options.paginateBy),
+    batch_max_requests: String(options.batchMaxRequests ?? 25),
+  };
   const ini = readFileSync(join(ROOT, "bench/kinto.ini"), "utf8").replace(/%\((\w+)\)s/g, (text, name: string) => vars[name] ?? text);
   let server: Awaited<ReturnType<typeof startKintoOnPostgres>>;
   try {

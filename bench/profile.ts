@@ -22,4 +22,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === "--stub") runStub();
-else main().then(() => process.exit(0), (error) => (console.error(error), process.exit(1)));
+else
+  main().then(
+    () => process.exit(0),
+    (error) => (console.error(error), process.exit(1)),
+  );

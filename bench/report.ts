@@ -37,7 +37,9 @@ export function table(rows: readonly Row[]): string {
     "|---|---|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
-    lines.push(`| ${r.scenario} | ${r.contender} | ${num(r.value)} ${r.unit} | ${ratio(r.value, r.peer)} | ${ratio(r.value, r.fetch)} | ${mb(r.peakRss)} | ${mb(r.peakHeap)} | ${mb(r.peakLive, 2)} |`);
+    lines.push(
+      `| ${r.scenario} | ${r.contender} | ${num(r.value)} ${r.unit} | ${ratio(r.value, r.peer)} | ${ratio(r.value, r.fetch)} | ${mb(r.peakRss)} | ${mb(r.peakHeap)} | ${mb(r.peakLive, 2)} |`,
+    );
   }
   return lines.join("\n");
 }

@@ -33,8 +33,11 @@ const PG_WORKERS = env("BENCH_PG_WORKERS", 2);
 const SPLIT_COLLECTIONS = env("BENCH_SPLIT_COLLECTIONS", 4);
 const PG_RECORDS = env("BENCH_PG_RECORDS", 3000);
 const PG_ROUNDS = env("BENCH_PG_ROUNDS", 3);
-const PG_VARIANTS = process.env.BENCH_PG_VARIANTS ? (process.env.BENCH_PG_VARIANTS.split(",").map((s) => s.trim()) as CreateVariant[]) : CREATE_VARIANTS;
-for (const v of PG_VARIANTS) if (!CREATE_VARIANTS.includes(v)) throw new Error(`BENCH_PG_VARIANTS: unknown variant ${v} (known: ${CREATE_VARIANTS.join(", ")})`);
+const PG_VARIANTS = process.env.BENCH_PG_VARIANTS
+  ? (process.env.BENCH_PG_VARIANTS.split(",").map((s) => s.trim()) as CreateVariant[])
+  : CREATE_VARIANTS;
+for (const v of PG_VARIANTS)
+  if (!CREATE_VARIANTS.includes(v)) throw new Error(`BENCH_PG_VARIANTS: unknown variant ${v} (known: ${CREATE_VARIANTS.join(", ")})`);
 const ONLY = new Set((process.env.BENCH_ONLY ?? "1,2,3,4,5,6").split(",").map((s) => s.trim()));
 const ROOT = process.env.KINTO_RX_ROOT ?? process.cwd();
 const TOTAL = 20_000;
@@ -68,7 +71,8 @@ async function seed(t: Target, total: number): Promise<void> {
       const start = next;
       next = Math.min(total, next + 25);
       const requests = [];
-      for (let i = start; i < next; i++) requests.push({ method: "POST", path: `/buckets/${t.bucket}/collections/${t.collection}/records`, body: { data: makeRecord(i) } });
+      for (let i = start; i < next; i++)
+        requests.push({ method: "POST", path: `/buckets/${t.bucket}/collections/${t.collection}/records`, body: { data: makeRecord(i) } });
       await rawJson(`${t.url}/batch`, { method: "POST", body: JSON.stringify({ requests }) });
     }
   };
@@ -78,8 +82,13 @@ async function seed(t: Target, total: number): Promise<void> {
 async function main(): Promise<void> {
   const started = Date.now();
   const all: Row[] = [];
-  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), config: { ROUNDS, CPU_ROUNDS, CREATE_ROUNDS, CREATE_RECORDS, PG_RECORDS, PG_ROUNDS, only: [...ONLY] } };
-  const version = (name: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    config: { ROUNDS, CPU_ROUNDS, CREATE_ROUNDS, CREATE_RECORDS, PG_RECORDS, PG_ROUNDS, only: [...ONLY] },
+  };
+  const version = (name: string) =>
+    (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
   results.versions = { peer: version("kinto"), rxjs: version("rxjs") };
 
   if (ONLY.has("6")) {
@@ -90,12 +99,22 @@ async function main(): Promise<void> {
   if (ONLY.has("5")) {
     const stub = await startStub();
     try {
-      for (const [payload, n] of [["record", 5000], ["list", 200]] as const) {
+      for (const [payload, n] of [
+        ["record", 5000],
+        ["list", 200],
+      ] as const) {
         log(`5. client CPU per request, stub server, ${payload} × ${n}`);
         const r = await cpuScenario(stub.url, payload, n, CPU_ROUNDS);
         const label = payload === "record" ? "5. CPU/request, GET one record (stub)" : "5. CPU/request, GET a 1,000-record page (stub)";
         for (const v of CPU_VARIANTS) {
-          all.push({ scenario: label, contender: v, value: r[v].cpuUsPerRequest, unit: "µs CPU", peer: r.peer.cpuUsPerRequest, fetch: r.fetch.cpuUsPerRequest });
+          all.push({
+            scenario: label,
+            contender: v,
+            value: r[v].cpuUsPerRequest,
+            unit: "µs CPU",
+            peer: r.peer.cpuUsPerRequest,
+            fetch: r.fetch.cpuUsPerRequest,
+          });
         }
         results[`5-${payload}`] = r;
       }
@@ -139,8 +158,12 @@ async function main(): Promise<void> {
         const label = `2. count ${TOTAL} records streaming, pages of ${limit} (child process)`;
         log(label);
         // Time, rss and heap Δ from a plain child run; peak live heap Δ from a second, GC-sampled one.
-        const samples = await alternate(CONTENDERS, ROUNDS, (who) => streamSample({ who, target: big, limit: limit === 10000 ? undefined : limit, expected: TOTAL }));
-        all.push(...rows(label, samples).map((r) => ({ ...r, peakLive: median(samples[r.contender as Contender].map((s) => s.peakLive)) })));
+        const samples = await alternate(CONTENDERS, ROUNDS, (who) =>
+          streamSample({ who, target: big, limit: limit === 10000 ? undefined : limit, expected: TOTAL }),
+        );
+        all.push(
+          ...rows(label, samples).map((r) => ({ ...r, peakLive: median(samples[r.contender as Contender].map((s) => s.peakLive)) })),
+        );
         results[label] = samples;
       }
 
@@ -190,8 +213,18 @@ async function main(): Promise<void> {
         results[label] = samples;
         // 3c: where concurrency pays on this server: several collections written at once.
         const splitLabel = `3c. create ${PG_RECORDS} records in ${SPLIT_COLLECTIONS} collections via /batch, ${where}`;
-        const split = await splitScenario({ ...pg, label: splitLabel, records: PG_RECORDS, rounds: PG_ROUNDS, collections: SPLIT_COLLECTIONS, log });
-        all.push(...rows(splitLabel, split, undefined, undefined, "peer, collections in parallel"), ...serverRows(splitLabel, split, "peer, collections in parallel"));
+        const split = await splitScenario({
+          ...pg,
+          label: splitLabel,
+          records: PG_RECORDS,
+          rounds: PG_ROUNDS,
+          collections: SPLIT_COLLECTIONS,
+          log,
+        });
+        all.push(
+          ...rows(splitLabel, split, undefined, undefined, "peer, collections in parallel"),
+          ...serverRows(splitLabel, split, "peer, collections in parallel"),
+        );
         results[splitLabel] = split;
         // 3d: what each request shape of a create costs the server, interleaved batch by batch.
         const shapeLabel = `3d. ${PG_RECORDS} creates per request shape, raw /batch of 25, shapes interleaved batch by batch, ${where}`;
@@ -212,7 +245,10 @@ async function main(): Promise<void> {
   const out = [`kinto-rx benchmarks, ${results.date}`, JSON.stringify(results.machine), JSON.stringify(results.versions), "", table(all)];
   if (results.decodeCost) out.push("", decodeTable(results.decodeCost as Record<string, number>));
   if (results.sizes) out.push("", sizeTable(results.sizes as never));
-  out.push("", `rounds: ${ROUNDS} (creates: ${CREATE_ROUNDS}; on PostgreSQL: ${PG_ROUNDS} of ${PG_RECORDS} records); total ${results.totalSeconds} s`);
+  out.push(
+    "",
+    `rounds: ${ROUNDS} (creates: ${CREATE_ROUNDS}; on PostgreSQL: ${PG_ROUNDS} of ${PG_RECORDS} records); total ${results.totalSeconds} s`,
+  );
   console.log(out.join("\n"));
   const dir = join(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });

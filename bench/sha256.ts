@@ -21,5 +21,7 @@ for (let run = 1; run <= 5; run++) {
   const node = createHash("sha256").update(data).digest("hex");
   const nodeMs = ms(start);
   if (ours !== node) throw new Error("sha256 digests differ");
-  console.log(`run ${run}: Sha256 ${(MIB / (oursMs / 1000)).toFixed(0)} MiB/s (${oursMs.toFixed(0)} ms), node:crypto ${(MIB / (nodeMs / 1000)).toFixed(0)} MiB/s`);
+  console.log(
+    `run ${run}: Sha256 ${(MIB / (oursMs / 1000)).toFixed(0)} MiB/s (${oursMs.toFixed(0)} ms), node:crypto ${(MIB / (nodeMs / 1000)).toFixed(0)} MiB/s`,
+  );
 }

@@ -108,11 +108,12 @@ async function listAndCreate(root: string): Promise<{ initial: Uint8Array[]; lat
     const file = (key: string) => result.outputFiles.find((f) => f.path.endsWith(key.slice(key.lastIndexOf("/"))))!.contents;
     const entry = Object.keys(outputs).find((key) => outputs[key].entryPoint?.endsWith("app.ts"))!;
     const initial = new Set<string>();
-    for (const stack = [entry]; stack.length > 0; ) {
+    for (const stack = [entry]; stack.length > 0;) {
       const key = stack.pop()!;
       if (initial.has(key)) continue;
       initial.add(key);
-      for (const imported of outputs[key].imports) if (imported.kind === "import-statement" && !imported.external) stack.push(imported.path);
+      for (const imported of outputs[key].imports)
+        if (imported.kind === "import-statement" && !imported.external) stack.push(imported.path);
     }
     const js = Object.keys(outputs).filter((key) => key.endsWith(".js"));
     return { initial: js.filter((key) => initial.has(key)).map(file), later: js.filter((key) => !initial.has(key)).map(file) };
@@ -123,8 +124,20 @@ async function listAndCreate(root: string): Promise<{ initial: Uint8Array[]; lat
 
 /** `npm pack` of the project (dist/ as built): the tarball's size (gzip) and its unpacked size. */
 function packed(root: string): BundleSize {
-  const [pack] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) as [{ size: number; unpackedSize: number; entryCount: number }];
-  return { name: "npm pack tarball", bytes: pack.unpackedSize, gzip: pack.size, brotli: Number.NaN, note: `npm pack --dry-run: ${pack.entryCount} files; "Minified" is the unpacked size, "gzip" the .tgz` };
+  const [pack] = JSON.parse(
+    execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }),
+  ) as [{ size: number; unpackedSize: number; entryCount: number }];
+  return {
+    name: "npm pack tarball",
+    bytes: pack.unpackedSize,
+    gzip: pack.size,
+    brotli: Number.NaN,
+    note: `npm pack --dry-run: ${pack.entryCount} files; "Minified" is the unpacked size, "gzip" the .tgz`,
+  };
 }
 
 /** Measures every bundle; `root` is the project folder (dist/ must be built). */
@@ -132,7 +145,11 @@ export async function bundleSizes(root: string): Promise<BundleSize[]> {
   const rxMin = readFileSync(join(root, "dist/browser/kinto-rx.min.js"));
   const peerDist = join(root, "node_modules/kinto/dist/kinto.min.js");
   const peerMin = readFileSync(peerDist, "utf8");
-  const peerHttp = sizes("peer HTTP client only", await bundle(root, "node_modules/kinto/lib/http/index.js", []), "esbuild --minify of kinto/lib/http (uuid inlined)");
+  const peerHttp = sizes(
+    "peer HTTP client only",
+    await bundle(root, "node_modules/kinto/lib/http/index.js", []),
+    "esbuild --minify of kinto/lib/http (uuid inlined)",
+  );
   const app = await listAndCreate(root);
   const ratio = (size: BundleSize) => `${(size.gzip / peerHttp.gzip).toFixed(2)}× the peer HTTP client's gzip`;
   const initial = sizesOfFiles("app that lists and creates records: initial chunks", app.initial, "");
@@ -140,12 +157,30 @@ export async function bundleSizes(root: string): Promise<BundleSize[]> {
   return [
     sizes("kinto-rx browser bundle", rxMin, "dist/browser/kinto-rx.min.js (rxjs, io-ts, fp-ts inlined)"),
     sizes("kinto-rx without rxjs", await bundle(root, "src/index.ts", ["rxjs"], [browserFetch]), "esbuild --minify, rxjs external"),
-    sizes("kinto-rx without rxjs, io-ts, fp-ts", await bundle(root, "src/index.ts", ["rxjs", "io-ts", "fp-ts", "fp-ts/*", "io-ts/*"], [browserFetch]), "esbuild --minify, all dependencies external"),
-    sizes("peer published bundle", peerMin, "kinto/dist/kinto.min.js as published (prettier-formatted; whole offline-first Kinto + HTTP client)"),
-    sizes("peer published bundle, re-minified", (await transform(peerMin, { minify: true, target: "es2020" })).code, "the same file through esbuild --minify"),
+    sizes(
+      "kinto-rx without rxjs, io-ts, fp-ts",
+      await bundle(root, "src/index.ts", ["rxjs", "io-ts", "fp-ts", "fp-ts/*", "io-ts/*"], [browserFetch]),
+      "esbuild --minify, all dependencies external",
+    ),
+    sizes(
+      "peer published bundle",
+      peerMin,
+      "kinto/dist/kinto.min.js as published (prettier-formatted; whole offline-first Kinto + HTTP client)",
+    ),
+    sizes(
+      "peer published bundle, re-minified",
+      (await transform(peerMin, { minify: true, target: "es2020" })).code,
+      "the same file through esbuild --minify",
+    ),
     peerHttp,
-    { ...initial, note: `${app.initial.length} file(s), each gzipped, summed (kinto-rx, io-ts, fp-ts; rxjs external): esbuild --bundle --minify --splitting of an entry calling listRecords and createRecord; ${ratio(initial)}` },
-    { ...later, note: `${app.later.length} file(s): feed, uploads, snapshots, changesets, attachments, accounts, batches (never downloaded by this app)` },
+    {
+      ...initial,
+      note: `${app.initial.length} file(s), each gzipped, summed (kinto-rx, io-ts, fp-ts; rxjs external): esbuild --bundle --minify --splitting of an entry calling listRecords and createRecord; ${ratio(initial)}`,
+    },
+    {
+      ...later,
+      note: `${app.later.length} file(s): feed, uploads, snapshots, changesets, attachments, accounts, batches (never downloaded by this app)`,
+    },
     packed(root),
   ];
 }

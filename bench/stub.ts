@@ -12,7 +12,14 @@ export const STUB_PATHS = { bucket: "b", collection: "c", record: "r1" } as cons
 export const STUB_PAGE_SIZE = 1000;
 
 function record(n: number): Record<string, unknown> {
-  return { id: `r${n}`, last_modified: 1_700_000_000_000 + n, title: `record ${n}`, n, tags: ["bench", n % 2 ? "odd" : "even"], done: n % 3 === 0 };
+  return {
+    id: `r${n}`,
+    last_modified: 1_700_000_000_000 + n,
+    title: `record ${n}`,
+    n,
+    tags: ["bench", n % 2 ? "odd" : "even"],
+    done: n % 3 === 0,
+  };
 }
 
 /** The canned bodies, also used by the decoding micro-benchmark. */
@@ -41,7 +48,8 @@ export function runStub(): void {
   const recordsPath = `/v1/buckets/${bucket}/collections/${collection}/records`;
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    const body = path === `${recordsPath}/${id}` ? bodies.record : path === recordsPath ? bodies.list : path === "/v1/" ? bodies.root : undefined;
+    const body =
+      path === `${recordsPath}/${id}` ? bodies.record : path === recordsPath ? bodies.list : path === "/v1/" ? bodies.root : undefined;
     req.resume();
     if (!body) {
       res.writeHead(404, { "Content-Type": "application/json" }).end('{"code":404,"errno":111,"error":"Not Found"}');

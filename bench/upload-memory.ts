@@ -34,7 +34,10 @@ function answer(request: KintoRequest): Obs<KintoResponse> {
 
 async function child(mode: string): Promise<void> {
   const client = new KintoClient("http://kinto.invalid/v1");
-  Object.assign(client, { fetchServerSettings: () => from([{ batch_max_requests: 25, readonly: false }]), execute: (request: KintoRequest) => defer(() => answer(request)) });
+  Object.assign(client, {
+    fetchServerSettings: () => from([{ batch_max_requests: 25, readonly: false }]),
+    execute: (request: KintoRequest) => defer(() => answer(request)),
+  });
   const collection = client.bucket("b").collection("c");
   fullGc();
   const base = process.memoryUsage().heapUsed;
@@ -44,7 +47,13 @@ async function child(mode: string): Promise<void> {
   const last = await lastValueFrom(collection.uploadRecords(source, { concurrency: 4 }));
   sampler.stop();
   if (last.progress.confirmed !== RECORDS) throw new Error(`confirmed ${last.progress.confirmed} of ${RECORDS}`);
-  const result = { mode, records: RECORDS, ms: Math.round(performance.now() - started), peakHeapMB: +((sampler.peakHeap - base) / 2 ** 20).toFixed(1), peakRssMB: +(sampler.peakRss / 2 ** 20).toFixed(1) };
+  const result = {
+    mode,
+    records: RECORDS,
+    ms: Math.round(performance.now() - started),
+    peakHeapMB: +((sampler.peakHeap - base) / 2 ** 20).toFixed(1),
+    peakRssMB: +(sampler.peakRss / 2 ** 20).toFixed(1),
+  };
   process.stdout.write(JSON.stringify(result) + "\n");
 }
 
@@ -52,13 +61,22 @@ function parent(): void {
   console.log(`uploadRecords, ${RECORDS.toLocaleString("en")} generated records, concurrency 4, chunks of 25`);
   console.log("| source | time | peak heap Δ | peak RSS |\n|---|---:|---:|---:|");
   for (const mode of ["iterable", "observable"]) {
-    const run = spawnSync(process.execPath, ["--expose-gc", process.argv[1], "--child", mode], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const run = spawnSync(process.execPath, ["--expose-gc", process.argv[1], "--child", mode], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     if (run.status !== 0) throw new Error(`${mode} child failed`);
     const r = JSON.parse(run.stdout) as { ms: number; peakHeapMB: number; peakRssMB: number };
-    console.log(`| ${mode === "iterable" ? "generator (pulled)" : "from(generator) (pushed)"} | ${(r.ms / 1000).toFixed(1)} s | ${r.peakHeapMB} MB | ${r.peakRssMB} MB |`);
+    console.log(
+      `| ${mode === "iterable" ? "generator (pulled)" : "from(generator) (pushed)"} | ${(r.ms / 1000).toFixed(1)} s | ${r.peakHeapMB} MB | ${r.peakRssMB} MB |`,
+    );
   }
 }
 
 const at = process.argv.indexOf("--child");
-if (at >= 0) void child(process.argv[at + 1]).catch((e) => { console.error(e); process.exit(1); });
+if (at >= 0)
+  void child(process.argv[at + 1]).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 else parent();

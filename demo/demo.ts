@@ -36,7 +36,9 @@ async function main(): Promise<void> {
       tasks.uploadRecords(generate(RECORDS), { concurrency: 4 }).pipe(tap((event: UploadEvent) => bar.update(event.progress))),
     );
     bar.done(last.progress);
-    console.log(`Imported ${last.progress.confirmed} records in ${((Date.now() - started) / 1000).toFixed(1)} s (${last.progress.failed} failed).`);
+    console.log(
+      `Imported ${last.progress.confirmed} records in ${((Date.now() - started) / 1000).toFixed(1)} s (${last.progress.failed} failed).`,
+    );
 
     // 2. Stream them back, one page at a time (memory holds one page).
     let pages = 0;

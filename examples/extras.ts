@@ -48,7 +48,9 @@ export function downloadTo(posts: Collection, recordId: string, file: string): P
 /** Forgets what happened to the records of "posts" more than 30 days ago. */
 export async function purgeOldHistory(client: KintoClient): Promise<void> {
   const month = Date.now() - 30 * 86_400_000;
-  await lastValueFrom(client.bucket("blog").purgeHistory({ filters: { collection_id: "posts", resource_name: "record", max_last_modified: month } }));
+  await lastValueFrom(
+    client.bucket("blog").purgeHistory({ filters: { collection_id: "posts", resource_name: "record", max_last_modified: month } }),
+  );
 }
 
 /** The records of `posts`: one `/changeset` request on a Remote Settings server, else every page. */

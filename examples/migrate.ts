@@ -45,7 +45,10 @@ export interface MigrationReport {
 export async function migrate(source: Collection, target: Collection): Promise<MigrationReport> {
   let read = 0;
   const refused: { id: string; reason: string }[] = [];
-  const events = target.uploadRecords(reshaped(source, (count) => (read += count)), { chunkSize: 25, concurrency: 2 });
+  const events = target.uploadRecords(
+    reshaped(source, (count) => (read += count)),
+    { chunkSize: 25, concurrency: 2 },
+  );
   const last = await lastValueFrom(
     events.pipe(
       filter((event) => event.type === "chunk"),

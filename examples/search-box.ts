@@ -49,10 +49,13 @@ export function mountSearchBox(input: HTMLInputElement, output: HTMLElement, col
   input.addEventListener("input", listener);
   const subscription = searchTasks(terms, collection).subscribe((state) => {
     output.textContent =
-      state.kind === "results" ? state.tasks.map((task) => task.title).join("\n") + (state.more ? "\n…" : "")
-      : state.kind === "loading" ? "Searching…"
-      : state.kind === "error" ? `Search failed (${state.message})`
-      : "";
+      state.kind === "results"
+        ? state.tasks.map((task) => task.title).join("\n") + (state.more ? "\n…" : "")
+        : state.kind === "loading"
+          ? "Searching…"
+          : state.kind === "error"
+            ? `Search failed (${state.message})`
+            : "";
   });
   return () => {
     input.removeEventListener("input", listener);

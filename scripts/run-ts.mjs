@@ -14,7 +14,20 @@ if (!entry) {
 mkdirSync("node_modules/.cache", { recursive: true });
 const dir = mkdtempSync(join("node_modules/.cache", "run-ts-"));
 const outfile = join(dir, "entry.cjs");
-await build({ entryPoints: [entry], bundle: true, platform: "node", format: "cjs", target: "node18", outfile, packages: "external", sourcemap: "inline", logLevel: "warning" });
-const result = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...args], { stdio: "inherit", env: { ...process.env, KINTO_RX_ROOT: process.cwd() } });
+await build({
+  entryPoints: [entry],
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node18",
+  outfile,
+  packages: "external",
+  sourcemap: "inline",
+  logLevel: "warning",
+});
+const result = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...args], {
+  stdio: "inherit",
+  env: { ...process.env, KINTO_RX_ROOT: process.cwd() },
+});
 rmSync(dir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

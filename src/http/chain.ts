@@ -43,7 +43,10 @@ export const WAIT_BACKOFF = new ContextToken<boolean>("waitBackoff", () => false
  * timeout, unreadable answer, 5xx without Retry-After): that attempt may have been applied. Returns
  * the response standing for its success (a retried DELETE that finds 404), or `undefined` to fail.
  */
-export const SETTLE_RETRIED = new ContextToken<((error: unknown) => KintoResponse | undefined) | undefined>("settleRetried", () => undefined);
+export const SETTLE_RETRIED = new ContextToken<((error: unknown) => KintoResponse | undefined) | undefined>(
+  "settleRetried",
+  () => undefined,
+);
 /**
  * The server capability (plugin) the request needs: a 404 of an unknown route then becomes a
  * `MissingCapabilityError` when the server does not list it.
@@ -118,7 +121,9 @@ export function clientChain(services: ChainServices, interceptors: readonly Kint
 export function capabilityLink(capabilityError: ChainServices["capabilityError"]): KintoInterceptor {
   return (request, next) => {
     const capability = valueOf(request, CAPABILITY);
-    return capability === undefined ? next(request) : next(request).pipe(catchError((error: unknown) => capabilityError(error, capability)));
+    return capability === undefined
+      ? next(request)
+      : next(request).pipe(catchError((error: unknown) => capabilityError(error, capability)));
   };
 }
 
@@ -153,7 +158,8 @@ export function retryLink(policyFor: (count: number) => RetryPolicy, budget?: Re
     const failed = valueOf(request, ATTEMPT_FAILED);
     let attempt = next(request);
     if (failed !== undefined) attempt = attempt.pipe(tap({ error: failed }));
-    const sent = count <= 0 ? attempt : attempt.pipe(retryTransient<KintoResponse>({ ...policyFor(count), idempotent: isIdempotent(request) }));
+    const sent =
+      count <= 0 ? attempt : attempt.pipe(retryTransient<KintoResponse>({ ...policyFor(count), idempotent: isIdempotent(request) }));
     return budget ? sent.pipe(tap(() => budget.release())) : sent;
   };
 }
@@ -165,7 +171,9 @@ export function backoffLink(notices: Notices, scheduler?: SchedulerLike): KintoI
     return defer(() => {
       const wait = notices.backoffRemaining();
       if (wait <= 0) return next(request);
-      return notices.wait("backoff", wait, { method: request.method, path: request.path }, undefined, scheduler).pipe(switchMap(() => next(request)));
+      return notices
+        .wait("backoff", wait, { method: request.method, path: request.path }, undefined, scheduler)
+        .pipe(switchMap(() => next(request)));
     });
   };
 }
@@ -184,7 +192,9 @@ export function noticesLink(notices: Notices): KintoInterceptor {
     }
   };
   return (request, next) =>
-    next(request).pipe(tap({ next: (response) => observe(response.headers), error: (error: unknown) => observe(responseHeadersOf(error)) }));
+    next(request).pipe(
+      tap({ next: (response) => observe(response.headers), error: (error: unknown) => observe(responseHeadersOf(error)) }),
+    );
 }
 
 /** Each attempt of a request with a {@link TIMEOUT} is aborted after it, with a {@link NetworkTimeoutError}. */
@@ -192,7 +202,13 @@ export function timeoutLink(scheduler?: SchedulerLike): KintoInterceptor {
   return (request, next) => {
     const ms = valueOf(request, TIMEOUT);
     if (ms === null || !(ms > 0)) return next(request);
-    return next(request).pipe(timeout({ first: ms, with: () => throwError(() => new NetworkTimeoutError(ms, summaryOf(request))), ...(scheduler ? { scheduler } : {}) }));
+    return next(request).pipe(
+      timeout({
+        first: ms,
+        with: () => throwError(() => new NetworkTimeoutError(ms, summaryOf(request))),
+        ...(scheduler ? { scheduler } : {}),
+      }),
+    );
   };
 }
 

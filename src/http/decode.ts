@@ -15,9 +15,12 @@ export function jsonPath(context: t.Context): string {
     const parent = (context[i - 1].type as { _tag?: string })._tag;
     if (parent && TRANSPARENT.has(parent)) continue;
     const key = context[i].key;
-    path += /^\d+$/.test(key) && (parent === "ArrayType" || parent === "ReadonlyArrayType" || parent === "TupleType")
-      ? `[${key}]`
-      : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    path +=
+      /^\d+$/.test(key) && (parent === "ArrayType" || parent === "ReadonlyArrayType" || parent === "TupleType")
+        ? `[${key}]`
+        : /^[A-Za-z_$][\w$]*$/.test(key)
+          ? `.${key}`
+          : `[${JSON.stringify(key)}]`;
   }
   return path;
 }
@@ -83,8 +86,22 @@ function protoInTree(node: object, depth: number): boolean {
  * recursion, and any custom `t.Type` (it may transform, like `DateFromISOString`).
  */
 const IDENTITY_LEAVES = new Set([
-  "NullType", "UndefinedType", "VoidType", "UnknownType", "StringType", "NumberType", "BigIntType", "BooleanType",
-  "AnyArrayType", "AnyDictionaryType", "LiteralType", "KeyofType", "FunctionType", "NeverType", "AnyType", "ObjectType",
+  "NullType",
+  "UndefinedType",
+  "VoidType",
+  "UnknownType",
+  "StringType",
+  "NumberType",
+  "BigIntType",
+  "BooleanType",
+  "AnyArrayType",
+  "AnyDictionaryType",
+  "LiteralType",
+  "KeyofType",
+  "FunctionType",
+  "NeverType",
+  "AnyType",
+  "ObjectType",
 ]);
 const identityCodecs = new WeakMap<object, boolean>();
 
@@ -207,7 +224,10 @@ export function errorBodyOf(parsed: unknown, context: string): KintoErrorBody {
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
   if (hasProtoKey(parsed)) throw new PayloadValidationError(context, protoIssues(parsed));
   const deep = tooDeep(parsed, MAX_ERROR_BODY_DEPTH);
-  if (deep !== undefined) throw new PayloadValidationError(context, [{ path: deep, expected: `at most ${MAX_ERROR_BODY_DEPTH} levels of nesting`, actual: "deeper" }]);
+  if (deep !== undefined)
+    throw new PayloadValidationError(context, [
+      { path: deep, expected: `at most ${MAX_ERROR_BODY_DEPTH} levels of nesting`, actual: "deeper" },
+    ]);
   const o = parsed as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === "string" ? v : undefined);
   const num = (v: unknown) => (typeof v === "number" ? v : undefined);

@@ -302,5 +302,7 @@ export function attachResponseHeaders<E extends object>(error: E, headers: { get
 
 /** The headers of the answer `error` was made from, if it came from one. */
 export function responseHeadersOf(error: unknown): { get(name: string): string | null } | undefined {
-  return error !== null && typeof error === "object" ? ((error as { [HEADERS]?: { get(name: string): string | null } })[HEADERS] ?? undefined) : undefined;
+  return error !== null && typeof error === "object"
+    ? ((error as { [HEADERS]?: { get(name: string): string | null } })[HEADERS] ?? undefined)
+    : undefined;
 }

@@ -52,7 +52,10 @@ export class NoticeEmitter implements EventEmitterLike {
 
   /** Removes a listener added with {@link on}; returns this emitter. */
   off<K extends keyof NoticeEventMap>(event: K, listener: (payload: NoticeEventMap[K]) => void): this {
-    this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== listener));
+    this.listeners.set(
+      event,
+      (this.listeners.get(event) ?? []).filter((l) => l !== listener),
+    );
     return this;
   }
 

@@ -7,7 +7,14 @@
  * ```
  */
 import { retry, throwError, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from "rxjs";
-import { KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, RetryAfterTooLongError, UnparseableResponseError } from "./errors";
+import {
+  KintoHttpError,
+  NetworkError,
+  NetworkTimeoutError,
+  OutcomeUnknownError,
+  RetryAfterTooLongError,
+  UnparseableResponseError,
+} from "./errors";
 import { waitFor } from "./wait";
 
 /** How transient failures are retried. Every field has a default in {@link DEFAULT_RETRY}. */

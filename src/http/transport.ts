@@ -3,7 +3,20 @@
  * Subscribing sends; unsubscribing aborts the fetch and clears the timeout timer.
  */
 import { Observable } from "rxjs";
-import { InvalidArgumentError, KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, PayloadValidationError, ResponseTooLargeError, UnparseableResponseError, DEFAULT_MAX_RESPONSE_BYTES, attachResponseHeaders, type KintoErrorBody, type RequestSummary } from "./errors";
+import {
+  InvalidArgumentError,
+  KintoHttpError,
+  NetworkError,
+  NetworkTimeoutError,
+  OutcomeUnknownError,
+  PayloadValidationError,
+  ResponseTooLargeError,
+  UnparseableResponseError,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  attachResponseHeaders,
+  type KintoErrorBody,
+  type RequestSummary,
+} from "./errors";
 import { isIdempotent, queryString, withoutUserinfo, type KintoRequest } from "./request";
 import { errorBodyOf } from "./decode";
 import { parseRetryAfter } from "./retry-after";
@@ -81,7 +94,8 @@ async function loadPonyfill(): Promise<FetchLike> {
   const loaded = (await import(/* webpackIgnore: true */ /* @vite-ignore */ PONYFILL)) as { default?: unknown };
   // CommonJS seen from ESM: the function is the default export, or the default's default.
   const fetch = typeof loaded.default === "function" ? loaded.default : (loaded.default as { default?: unknown } | undefined)?.default;
-  if (typeof fetch !== "function") throw new Error("This platform has no fetch and cross-fetch could not be loaded: pass the `fetch` option.");
+  if (typeof fetch !== "function")
+    throw new Error("This platform has no fetch and cross-fetch could not be loaded: pass the `fetch` option.");
   return fetch as FetchLike;
 }
 
@@ -167,7 +181,10 @@ export function send(config: TransportConfig, request: KintoRequest, timeout?: n
       const response = isRedirect(first) ? await followRedirects(config, url, init, summary, first) : first;
       answered = true;
       const { status, headers: responseHeaders } = response;
-      const text = request.method === "HEAD" || status === 204 || status === 304 ? await emptyBody(response) : await readText(response, config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, summary);
+      const text =
+        request.method === "HEAD" || status === 204 || status === 304
+          ? await emptyBody(response)
+          : await readText(response, config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, summary);
       try {
         return toResponse(status, responseHeaders, text, summary);
       } catch (error) {
@@ -209,7 +226,13 @@ const MAX_REDIRECTS = 5;
  * `redirect: "follow"`, since a browser's fetch drops `Authorization` on a cross-origin redirect itself.
  * @param first the answer to `url` (a redirect or not: see {@link isRedirect})
  */
-async function followRedirects(config: TransportConfig, url: string, init: FetchInit, summary: RequestSummary, first: FetchResponse): Promise<FetchResponse> {
+async function followRedirects(
+  config: TransportConfig,
+  url: string,
+  init: FetchInit,
+  summary: RequestSummary,
+  first: FetchResponse,
+): Promise<FetchResponse> {
   let current = url;
   let options = init;
   let response = first;
@@ -218,7 +241,9 @@ async function followRedirects(config: TransportConfig, url: string, init: Fetch
     const location = REDIRECTS.has(response.status) ? response.headers.get("Location") : null;
     if (location === null) return response;
     const answered = response;
-    void Promise.resolve().then((): Promise<unknown> => (answered.arrayBuffer ? answered.arrayBuffer() : answered.text())).catch(() => undefined); // frees the connection
+    void Promise.resolve()
+      .then((): Promise<unknown> => (answered.arrayBuffer ? answered.arrayBuffer() : answered.text()))
+      .catch(() => undefined); // frees the connection
     const origin = new URL(config.remote).origin;
     const target = new URL(location, current);
     if (target.origin !== origin || hops >= MAX_REDIRECTS) {
@@ -226,7 +251,10 @@ async function followRedirects(config: TransportConfig, url: string, init: Fetch
       throw new KintoHttpError(response.status, summary, { message: `${why}: credentials are sent only to ${origin}` });
     }
     // As fetch does: 303 (and 301/302 of a POST) become a GET without body.
-    const toGet = response.status === 303 ? options.method !== "HEAD" : (response.status === 301 || response.status === 302) && options.method === "POST";
+    const toGet =
+      response.status === 303
+        ? options.method !== "HEAD"
+        : (response.status === 301 || response.status === 302) && options.method === "POST";
     if (toGet) options = { ...options, method: "GET", body: undefined, headers: withoutContentType(options.headers) };
     current = target.href;
     // A fetch that throws instead of rejecting is handled like a rejection (this is an async function).
@@ -282,7 +310,11 @@ const clientMerges = new WeakMap<object, MergedHeaders>();
  * `Authorization` instead of being sent along with it); a FormData body gets no Content-Type, fetch
  * sets multipart's with its boundary. Also returns the name of the first header fetch would refuse.
  */
-function requestHeaders(config: TransportConfig, request: KintoRequest, form: boolean): { headers: Record<string, string>; invalid: string | undefined } {
+function requestHeaders(
+  config: TransportConfig,
+  request: KintoRequest,
+  form: boolean,
+): { headers: Record<string, string>; invalid: string | undefined } {
   const client = config.headers();
   let base = clientMerges.get(client);
   if (base === undefined) {
@@ -414,7 +446,13 @@ function errorBody(text: string, summary: RequestSummary): KintoErrorBody {
 }
 
 function toKintoError(error: unknown, request: KintoRequest, summary: RequestSummary, answered: boolean, secrets: string[]): Error {
-  if (error instanceof KintoHttpError || error instanceof UnparseableResponseError || error instanceof PayloadValidationError || error instanceof ResponseTooLargeError) return error;
+  if (
+    error instanceof KintoHttpError ||
+    error instanceof UnparseableResponseError ||
+    error instanceof PayloadValidationError ||
+    error instanceof ResponseTooLargeError
+  )
+    return error;
   // Keep only the message, with any user:password@ of a URL and any header value cut out.
   let reason = withoutUserinfo(error instanceof Error ? error.message : String(error));
   // Node's "fetch failed" says why only in its cause's code (ECONNREFUSED, ECONNRESET...).

@@ -17,7 +17,9 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function waitFor(ms: number, scheduler?: SchedulerLike): Observable<0> {
   const delay = ms > 0 ? ms : 0;
-  return delay <= MAX_TIMER_MS ? timer(delay, scheduler) : timer(MAX_TIMER_MS, scheduler).pipe(switchMap(() => waitFor(delay - MAX_TIMER_MS, scheduler)));
+  return delay <= MAX_TIMER_MS
+    ? timer(delay, scheduler)
+    : timer(MAX_TIMER_MS, scheduler).pipe(switchMap(() => waitFor(delay - MAX_TIMER_MS, scheduler)));
 }
 
 /** What a client is waiting for before it sends a request (`client.waiting$`). */

@@ -16,7 +16,12 @@ export function capabilitiesOf(executor: Executor): Observable<ServerCapabilitie
  * `operation$` once the server announced `capability` (read from the cached server info);
  * otherwise a {@link MissingCapabilityError}.
  */
-export function withCapability<T>(executor: Executor, capability: string, operation: string, operation$: () => Observable<T>): Observable<T> {
+export function withCapability<T>(
+  executor: Executor,
+  capability: string,
+  operation: string,
+  operation$: () => Observable<T>,
+): Observable<T> {
   return capabilitiesOf(executor).pipe(
     map((capabilities) => {
       if (capabilities && !(capability in capabilities)) throw new MissingCapabilityError(capability, operation);

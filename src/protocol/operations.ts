@@ -51,7 +51,14 @@ export function fetchJson<A>(
   // `resolved.headers` is a fresh object of this call: shared as is when the request adds none.
   const headers = request.headers === undefined ? resolved.headers : { ...resolved.headers, ...request.headers };
   // Field by field rather than a spread: this runs on every request.
-  const withHeaders: KintoRequest = { method: request.method, path: request.path, query: request.query, headers, body: request.body, idempotent: request.idempotent };
+  const withHeaders: KintoRequest = {
+    method: request.method,
+    path: request.path,
+    query: request.query,
+    headers,
+    body: request.body,
+    idempotent: request.idempotent,
+  };
   return execute(scope, withHeaders, resolved, flags).pipe(map((response) => decodeWith(codec, response.json, context)));
 }
 
@@ -188,7 +195,9 @@ export function getListTotal(scope: Scope, path: string, options: ListOptions = 
       const total = totalFrom(response.headers);
       if (total === null) {
         const actual = value.length > 40 ? `${JSON.stringify(value.slice(0, 37))}...` : JSON.stringify(value);
-        throw new PayloadValidationError(`Total-Records header of HEAD ${path}`, [{ path: "Total-Records", expected: "a safe integer", actual }]);
+        throw new PayloadValidationError(`Total-Records header of HEAD ${path}`, [
+          { path: "Total-Records", expected: "a safe integer", actual },
+        ]);
       }
       return total;
     }),
@@ -214,7 +223,11 @@ export function patchPermissions(
   const { safe } = resolve(scope, options);
   const operations = Object.entries(permissions).flatMap(([type, principals]) =>
     // The server needs a `value` to add to types other than read/write (record:create...).
-    (principals ?? []).map((principal) => (op === "add" ? { op, path: `/permissions/${type}/${principal}`, value: principal } : { op, path: `/permissions/${type}/${principal}` })),
+    (principals ?? []).map((principal) =>
+      op === "add"
+        ? { op, path: `/permissions/${type}/${principal}`, value: principal }
+        : { op, path: `/permissions/${type}/${principal}` },
+    ),
   );
   const request: KintoRequest = {
     method: "PATCH",

@@ -14,7 +14,6 @@ import type { KintoResponse } from "../http/transport";
 import type { ServerCapabilities, ServerSettings } from "./codecs";
 import type { Resolved, ResourceOptions } from "./options";
 
-
 /** Per-request switches that are not user options; each becomes a value of the request's context. */
 export interface ExecuteFlags {
   /** Wait until the server's Backoff release time before sending (feeds and uploads). */
@@ -72,7 +71,12 @@ export function childScope(scope: Scope, options: ResourceOptions | undefined): 
  * Sends `request` through `scope`'s handler, with the resolved `retry` and `timeout` and the
  * `flags` as values of its context. Cold.
  */
-export function execute(scope: Pick<Scope, "handler">, request: KintoRequest, options: Pick<Resolved, "retry" | "timeout">, flags?: ExecuteFlags): Observable<KintoResponse> {
+export function execute(
+  scope: Pick<Scope, "handler">,
+  request: KintoRequest,
+  options: Pick<Resolved, "retry" | "timeout">,
+  flags?: ExecuteFlags,
+): Observable<KintoResponse> {
   return scope.handler(withContext(request, options, flags));
 }
 

@@ -9,7 +9,15 @@ import type { Page } from "../streams/pages";
 import * as t from "io-ts";
 import { withCapability, capabilitiesOf } from "../protocol/capabilities";
 import { Account, OpenIDProvider, type Envelope, type Tombstone } from "../protocol/codecs";
-import { createObject, deleteObject, getObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
+import {
+  createObject,
+  deleteObject,
+  getObject,
+  updateObject,
+  type DeleteOptions,
+  type ReadOptions,
+  type WriteOptions,
+} from "../protocol/operations";
 import { paths } from "../protocol/paths";
 import { type ListOptions } from "../protocol/listing";
 import { listObjects } from "../streams/pages";
@@ -22,11 +30,17 @@ export interface CreateAccountOptions extends Omit<WriteOptions, "patch" | "last
 }
 
 function requirePassword(password: unknown): asserts password is string {
-  if (typeof password !== "string" || password === "") throw new InvalidArgumentError("An account password is required (a non-empty string).");
+  if (typeof password !== "string" || password === "")
+    throw new InvalidArgumentError("An account password is required (a non-empty string).");
 }
 
 /** `PUT /accounts/{username}` with the password; with `safe`, only if the account does not exist yet. */
-export function createAccount(scope: Scope, username: string, password: string, options: CreateAccountOptions = {}): Observable<Envelope<Account>> {
+export function createAccount(
+  scope: Scope,
+  username: string,
+  password: string,
+  options: CreateAccountOptions = {},
+): Observable<Envelope<Account>> {
   return withCapability(scope.executor, "accounts", "createAccount", () =>
     defer(() => {
       requirePassword(password);
@@ -38,7 +52,9 @@ export function createAccount(scope: Scope, username: string, password: string, 
 
 /** `GET /accounts/{username}`: the account (its password hash, never the password). */
 export function getAccount(scope: Scope, username: string, options?: ReadOptions): Observable<Envelope<Account>> {
-  return withCapability(scope.executor, "accounts", "getAccount", () => defer(() => getObject(scope, paths.account(username), Account, options)));
+  return withCapability(scope.executor, "accounts", "getAccount", () =>
+    defer(() => getObject(scope, paths.account(username), Account, options)),
+  );
 }
 
 /** `PATCH /accounts/{username}` with the new password; the account's other fields stay. */
@@ -58,12 +74,16 @@ export function updateAccountPassword(
 
 /** `DELETE /accounts/{username}`; emits the tombstone. */
 export function deleteAccount(scope: Scope, username: string, options?: DeleteOptions): Observable<Envelope<Tombstone>> {
-  return withCapability(scope.executor, "accounts", "deleteAccount", () => defer(() => deleteObject(scope, paths.account(username), options)));
+  return withCapability(scope.executor, "accounts", "deleteAccount", () =>
+    defer(() => deleteObject(scope, paths.account(username), options)),
+  );
 }
 
 /** Pages of `/accounts`: every account for an administrator (`account_write_principals`), else one's own. */
 export function listAccounts(scope: Scope, options: ListOptions = {}): Observable<Page<Account>> {
-  return withCapability(scope.executor, "accounts", "listAccounts", () => defer(() => listObjects(scope, paths.account(), Account, options)));
+  return withCapability(scope.executor, "accounts", "listAccounts", () =>
+    defer(() => listObjects(scope, paths.account(), Account, options)),
+  );
 }
 
 const Providers = t.array(OpenIDProvider);

@@ -37,10 +37,14 @@ interface Target {
 
 function target<T>(collection: CollectionLike<T>, record: AttachmentRecord, options: DownloadOptions): Observable<Target> {
   const { headers, retry, timeout } = options;
-  const record$ = typeof record === "string" ? collection.getRecord(record, { headers, retry, timeout }).pipe(map((e) => e.data as { id: string; attachment?: unknown })) : of(record);
+  const record$ =
+    typeof record === "string"
+      ? collection.getRecord(record, { headers, retry, timeout }).pipe(map((e) => e.data as { id: string; attachment?: unknown }))
+      : of(record);
   return record$.pipe(
     switchMap((data) => {
-      if (!data || typeof data !== "object" || typeof data.id !== "string") throw new InvalidArgumentError("downloadAttachment expects a record id or a record {id, attachment}.");
+      if (!data || typeof data !== "object" || typeof data.id !== "string")
+        throw new InvalidArgumentError("downloadAttachment expects a record id or a record {id, attachment}.");
       if (data.attachment == null) throw new InvalidArgumentError(`The record ${JSON.stringify(data.id)} has no attachment.`);
       const attachment = decodeWith(AttachmentMetadata, data.attachment, `attachment of record ${JSON.stringify(data.id)}`);
       if (/^https?:\/\//i.test(attachment.location)) return of({ url: attachment.location, attachment });
@@ -49,7 +53,9 @@ function target<T>(collection: CollectionLike<T>, record: AttachmentRecord, opti
         map((capabilities) => {
           const base = capabilities?.attachments?.base_url;
           if (typeof base !== "string" || !/^https?:\/\//i.test(base)) {
-            throw new InvalidArgumentError(`The attachment location ${JSON.stringify(attachment.location)} is relative and the server announces no attachments base_url.`);
+            throw new InvalidArgumentError(
+              `The attachment location ${JSON.stringify(attachment.location)} is relative and the server announces no attachments base_url.`,
+            );
           }
           return { url: new URL(attachment.location.replace(/^\/+/, ""), base.endsWith("/") ? base : `${base}/`).href, attachment };
         }),
@@ -59,7 +65,11 @@ function target<T>(collection: CollectionLike<T>, record: AttachmentRecord, opti
 }
 
 /** The chunks of `url`, checked as they arrive against `attachment`; errors at the end on a hash mismatch. */
-function checkedChunks<T>(collection: CollectionLike<T>, { url, attachment }: Target, timeout: number | null | undefined): Observable<Uint8Array> {
+function checkedChunks<T>(
+  collection: CollectionLike<T>,
+  { url, attachment }: Target,
+  timeout: number | null | undefined,
+): Observable<Uint8Array> {
   const download = collection.scope.executor.download;
   if (!download) throw new InvalidArgumentError("This client cannot download files.");
   const location = downloadSummary(url).path;
@@ -77,7 +87,8 @@ function checkedChunks<T>(collection: CollectionLike<T>, { url, attachment }: Ta
       complete: () => {
         if (size !== attachment.size) return subscriber.error(new AttachmentIntegrityError(location, attachment, size));
         const actual = hash.hex();
-        if (actual !== attachment.hash.toLowerCase()) return subscriber.error(new AttachmentIntegrityError(location, attachment, size, actual));
+        if (actual !== attachment.hash.toLowerCase())
+          return subscriber.error(new AttachmentIntegrityError(location, attachment, size, actual));
         subscriber.complete();
       },
     });
@@ -88,7 +99,11 @@ function checkedChunks<T>(collection: CollectionLike<T>, { url, attachment }: Ta
  * The attachment's bytes, emitted once, only after their size and sha256 matched the record's
  * metadata. With `retry`, a transient failure downloads the file again from the start.
  */
-export function downloadAttachment<T>(collection: CollectionLike<T>, record: AttachmentRecord, options: DownloadOptions = {}): Observable<Uint8Array> {
+export function downloadAttachment<T>(
+  collection: CollectionLike<T>,
+  record: AttachmentRecord,
+  options: DownloadOptions = {},
+): Observable<Uint8Array> {
   return defer(() =>
     target(collection, record, options).pipe(
       switchMap((found) => {
@@ -112,6 +127,10 @@ export function downloadAttachment<T>(collection: CollectionLike<T>, record: Att
  * on each chunk, the sha256 when the last arrived, and a mismatch errors the Observable instead of
  * completing it. Write the chunks to a temporary file and keep it only on completion.
  */
-export function streamAttachment<T>(collection: CollectionLike<T>, record: AttachmentRecord, options: DownloadOptions = {}): Observable<Uint8Array> {
+export function streamAttachment<T>(
+  collection: CollectionLike<T>,
+  record: AttachmentRecord,
+  options: DownloadOptions = {},
+): Observable<Uint8Array> {
   return defer(() => target(collection, record, options).pipe(switchMap((found) => checkedChunks(collection, found, options.timeout))));
 }

@@ -76,7 +76,16 @@ export type Queue = (operation: Observable<unknown>) => void;
 /** The names a batcher has, for the message of a call that is not one of them. */
 const RESOURCE = ["getData", "setData", "getPermissions", "setPermissions", "addPermissions", "removePermissions"] as const;
 const COLLECTION = [...RESOURCE, "createRecord", "getRecord", "updateRecord", "deleteRecord"] as const;
-const BUCKET = [...RESOURCE, "collection", "createCollection", "deleteCollection", "createGroup", "getGroup", "updateGroup", "deleteGroup"] as const;
+const BUCKET = [
+  ...RESOURCE,
+  "collection",
+  "createCollection",
+  "deleteCollection",
+  "createGroup",
+  "getGroup",
+  "updateGroup",
+  "deleteGroup",
+] as const;
 const CLIENT = ["bucket", "createBucket", "deleteBucket"] as const;
 
 /**
@@ -89,9 +98,12 @@ function facade<T extends object>(what: string, names: readonly string[], call: 
   for (const name of names) methods[name] = (...args: unknown[]) => call(name, args);
   return new Proxy(methods, {
     get(target, property) {
-      if (typeof property !== "string" || property in target || property === "then" || property === "toJSON") return Reflect.get(target, property) as unknown;
+      if (typeof property !== "string" || property in target || property === "then" || property === "toJSON")
+        return Reflect.get(target, property) as unknown;
       return () => {
-        throw new InvalidArgumentError(`${what}.${property}() cannot be part of a batch: a batch holds writes and single reads (${names.join(", ")}).`);
+        throw new InvalidArgumentError(
+          `${what}.${property}() cannot be part of a batch: a batch holds writes and single reads (${names.join(", ")}).`,
+        );
       };
     },
   }) as unknown as T;

@@ -9,7 +9,17 @@ import type { BucketBatcher } from "./batcher";
 import { capabilities } from "./lazy";
 import { Group, HistoryEntry, KintoObject, type Envelope, type Tombstone } from "../protocol/codecs";
 import { Collection } from "./collection";
-import { createObject, deleteObject, getListETag, getObject, requireObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
+import {
+  createObject,
+  deleteObject,
+  getListETag,
+  getObject,
+  requireObject,
+  updateObject,
+  type DeleteOptions,
+  type ReadOptions,
+  type WriteOptions,
+} from "../protocol/operations";
 import type { CollectionOptions, ResourceOptions } from "../protocol/options";
 import { paths } from "../protocol/paths";
 import { Resource } from "./resource";
@@ -118,7 +128,10 @@ export class Bucket extends Resource {
   }
 
   /** Replaces (or with `patch`, merges) a group; `group.id` is required. */
-  updateGroup(group: { id: string; members?: readonly string[]; [key: string]: unknown }, options: WriteOptions = {}): Observable<Envelope<Group>> {
+  updateGroup(
+    group: { id: string; members?: readonly string[]; [key: string]: unknown },
+    options: WriteOptions = {},
+  ): Observable<Envelope<Group>> {
     return defer(() => {
       requireObject(group, "group");
       const data = options.patch ? { ...group } : { members: [], ...group };
@@ -151,6 +164,8 @@ export class Bucket extends Resource {
    * `batch_max_requests`), with this bucket as the default bucket.
    */
   batch<R = BatchResult>(fn: (batch: BucketBatcher) => void, options: BatchOptions = {}): Observable<R> {
-    return capabilities((m) => m.batch<BucketBatcher, R>(this.scope, ({ on, queue }) => m.bucketBatcher(this.rebuiltOn(on), queue), fn, options));
+    return capabilities((m) =>
+      m.batch<BucketBatcher, R>(this.scope, ({ on, queue }) => m.bucketBatcher(this.rebuiltOn(on), queue), fn, options),
+    );
   }
 }

@@ -33,10 +33,10 @@ export interface Changeset<T> {
   readonly timestamp: number;
 }
 
-const ChangesetBody = t.intersection([
-  t.type({ metadata: KintoObject, changes: t.array(t.UnknownRecord), timestamp: t.number }),
-  t.UnknownRecord,
-], "Changeset");
+const ChangesetBody = t.intersection(
+  [t.type({ metadata: KintoObject, changes: t.array(t.UnknownRecord), timestamp: t.number }), t.UnknownRecord],
+  "Changeset",
+);
 
 /**
  * `GET /buckets/{bid}/collections/{cid}/changeset?_expected=…`, on a server announcing `changes`;
@@ -54,7 +54,7 @@ export function getChangeset<T>(collection: CollectionLike<T>, options: Changese
         changes: body.changes.map((change) =>
           change.deleted === true
             ? decodeWith(Tombstone, change, `tombstone ${JSON.stringify(change.id)} of ${path}`)
-            : (decodeWith(collection.recordCodec, change, `record ${JSON.stringify(change.id)} of ${path}`))
+            : decodeWith(collection.recordCodec, change, `record ${JSON.stringify(change.id)} of ${path}`),
         ),
       })),
     ),

@@ -7,13 +7,32 @@ import { RetryBudget, type RetryBudgetOptions } from "../http/budget";
 import { clientChain, type KintoHandler, type KintoInterceptor } from "../http/chain";
 import { decodeWith } from "../http/decode";
 import { downloadChunks } from "../http/download";
-import { DEFAULT_MAX_RESPONSE_BYTES, InvalidArgumentError, KintoHttpError, MissingCapabilityError, type Capability, type ResponseTooLargeError } from "../http/errors";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  InvalidArgumentError,
+  KintoHttpError,
+  MissingCapabilityError,
+  type Capability,
+  type ResponseTooLargeError,
+} from "../http/errors";
 import { DEFAULT_MAX_BACKOFF, NoticeEmitter, Notices, type DeprecationAlert, type EventEmitterLike } from "../http/notices";
 import { safeUrlText } from "../http/request";
 import { DEFAULT_RETRY, type RetryPolicy } from "../http/retry";
 import { defaultFetch, send, type FetchLike, type TransportConfig } from "../http/transport";
 import type { Wait } from "../http/wait";
-import { KintoObject, PermissionEntry, ServerInfo, type Account, type Envelope, type OpenIDProvider, type Permissions, type ServerCapabilities, type ServerSettings, type ServerUser, type Tombstone } from "../protocol/codecs";
+import {
+  KintoObject,
+  PermissionEntry,
+  ServerInfo,
+  type Account,
+  type Envelope,
+  type OpenIDProvider,
+  type Permissions,
+  type ServerCapabilities,
+  type ServerSettings,
+  type ServerUser,
+  type Tombstone,
+} from "../protocol/codecs";
 import type { ListOptions } from "../protocol/listing";
 import { createObject, deleteObject, fetchJson, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
 import type { Resolved, ResourceOptions } from "../protocol/options";
@@ -141,16 +160,20 @@ export class KintoClient {
       );
     }
     if (typeof remote !== "string" || !/^https?:\/\/[^/]+(\/.*)?\/v\d+\/?$/.test(remote)) {
-      throw new InvalidArgumentError(`The remote URL must include the API version, e.g. http://127.0.0.1:8888/v1 (got ${safeUrl(remote)}).`);
+      throw new InvalidArgumentError(
+        `The remote URL must include the API version, e.g. http://127.0.0.1:8888/v1 (got ${safeUrl(remote)}).`,
+      );
     }
     this.remote = remote.replace(/\/$/, "");
     this.events = options.events ?? new NoticeEmitter();
     if (options.maxResponseBytes !== undefined && !(options.maxResponseBytes >= 1)) {
       throw new InvalidArgumentError(`maxResponseBytes must be a number >= 1, got ${options.maxResponseBytes}.`);
     }
-    if (options.maxBackoff !== undefined && !(options.maxBackoff >= 0)) throw new InvalidArgumentError(`maxBackoff must be a number >= 0, got ${options.maxBackoff}.`);
+    if (options.maxBackoff !== undefined && !(options.maxBackoff >= 0))
+      throw new InvalidArgumentError(`maxBackoff must be a number >= 0, got ${options.maxBackoff}.`);
     const interceptors = options.interceptors ?? [];
-    if (!Array.isArray(interceptors) || interceptors.some((i) => typeof i !== "function")) throw new InvalidArgumentError("interceptors must be an array of functions (request, next) => Observable.");
+    if (!Array.isArray(interceptors) || interceptors.some((i) => typeof i !== "function"))
+      throw new InvalidArgumentError("interceptors must be an array of functions (request, next) => Observable.");
     const scheduler = options.scheduler;
     this.notices = new Notices(this.events, scheduler ? () => scheduler.now() : Date.now, options.maxBackoff ?? DEFAULT_MAX_BACKOFF);
     this.backoff$ = this.notices.backoff$.asObservable();
@@ -174,7 +197,13 @@ export class KintoClient {
     const backend: KintoHandler = options.backend ?? ((request) => send(this.transport, request));
     const retryPolicyFor = (count: number): RetryPolicy => ({ ...this.retryPolicy, count, acquire: this.acquire, wait: this.retryWait });
     const handler = clientChain(
-      { notices: this.notices, retryPolicyFor, budget: this.retryBudget, capabilityError: (error, capability) => this.capabilityError(error, capability), scheduler },
+      {
+        notices: this.notices,
+        retryPolicyFor,
+        budget: this.retryBudget,
+        capabilityError: (error, capability) => this.capabilityError(error, capability),
+        scheduler,
+      },
       interceptors,
       backend,
     );
@@ -218,13 +247,23 @@ export class KintoClient {
     if (!(error instanceof KintoHttpError) || error.status !== 404 || error.details !== undefined) return throwError(() => error);
     return this.serverInfo$.pipe(
       catchError(() => throwError(() => error)),
-      switchMap((info) => throwError(() => (Object.prototype.hasOwnProperty.call(info.capabilities, capability) ? error : new MissingCapabilityError(capability, error)))),
+      switchMap((info) =>
+        throwError(() =>
+          Object.prototype.hasOwnProperty.call(info.capabilities, capability) ? error : new MissingCapabilityError(capability, error),
+        ),
+      ),
     );
   }
 
   /** The wait before a retry, announced on `waiting$` (the failed request taken from its error). */
   private readonly retryWait = (ms: number, error: unknown, scheduler?: SchedulerLike): Observable<unknown> =>
-    this.notices.wait("retry", ms, (error as { request?: { method: string; path: string } } | null)?.request, error, scheduler ?? this.services.scheduler);
+    this.notices.wait(
+      "retry",
+      ms,
+      (error as { request?: { method: string; path: string } } | null)?.request,
+      error,
+      scheduler ?? this.services.scheduler,
+    );
 
   /** The policy's own `acquire` (if any), then the shared budget (if any). */
   private readonly acquire = (error: unknown): boolean =>
@@ -297,7 +336,10 @@ export class KintoClient {
    * Sends the operations queued by `fn` in `/batch` requests (chunked by the server's
    * `batch_max_requests`); `bucket` and `collection` options set the default resource of `fn`.
    */
-  batch<R = BatchResult>(fn: (batch: CollectionBatcher) => void, options: BatchOptions & { readonly bucket: string; readonly collection: string }): Observable<R>;
+  batch<R = BatchResult>(
+    fn: (batch: CollectionBatcher) => void,
+    options: BatchOptions & { readonly bucket: string; readonly collection: string },
+  ): Observable<R>;
   batch<R = BatchResult>(fn: (batch: BucketBatcher) => void, options: BatchOptions & { readonly bucket: string }): Observable<R>;
   batch<R = BatchResult>(fn: (batch: ClientBatcher) => void, options?: BatchOptions): Observable<R>;
   batch<R = BatchResult>(fn: (batch: never) => void, options: BatchOptions = {}): Observable<R> {
@@ -306,7 +348,14 @@ export class KintoClient {
       const open = ({ on, queue }: BatchRecording): ClientBatcher | BucketBatcher | CollectionBatcher => {
         const recording = on(this.scope);
         if (bucket === undefined) {
-          return clientBatcher({ bucket: (name, o) => new Bucket(recording, name, o), createBucket: (id, o) => createBucketIn(recording, id, o), deleteBucket: (b, o) => deleteBucketIn(recording, b, o) }, queue);
+          return clientBatcher(
+            {
+              bucket: (name, o) => new Bucket(recording, name, o),
+              createBucket: (id, o) => createBucketIn(recording, id, o),
+              deleteBucket: (b, o) => deleteBucketIn(recording, b, o),
+            },
+            queue,
+          );
         }
         const b = new Bucket(recording, bucket);
         return collection === undefined ? bucketBatcher(b, queue) : collectionBatcher(b.collection(collection) as Collection<never>, queue);
@@ -381,7 +430,9 @@ export class KintoClient {
   listPermissions(options: ListOptions = {}): Observable<Page<PermissionEntry>> {
     const { sort, ...rest } = options;
     // The permissions endpoint cannot sort by last_modified; keep the server's order unless asked.
-    return defer(() => listObjects(this.scope, paths.permissions(), PermissionEntry, { ...rest, sort: sort ?? "id" }, "permissions_endpoint"));
+    return defer(() =>
+      listObjects(this.scope, paths.permissions(), PermissionEntry, { ...rest, sort: sort ?? "id" }, "permissions_endpoint"),
+    );
   }
 }
 

@@ -12,7 +12,18 @@ import { type Page, deleteList, listObjects } from "../streams/pages";
 import type { Changeset, ChangesetOptions } from "./changeset";
 import type { Bucket } from "./bucket";
 import { KintoObject, KintoObjectMeta, type Envelope, type Tombstone } from "../protocol/codecs";
-import { createObject, deleteObject, getListETag, getListTotal, getObject, requireObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
+import {
+  createObject,
+  deleteObject,
+  getListETag,
+  getListTotal,
+  getObject,
+  requireObject,
+  updateObject,
+  type DeleteOptions,
+  type ReadOptions,
+  type WriteOptions,
+} from "../protocol/operations";
 import type { CollectionOptions, ResourceOptions } from "../protocol/options";
 import { paths, segment, idOf } from "../protocol/paths";
 import { Resource } from "./resource";
@@ -127,7 +138,14 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
   listRecords(options: ListRecordsOptions = {}): Observable<Page<RecordOf<C>>> {
     return defer(() => {
       const { at, expected, ...rest } = options;
-      if (at !== undefined) return capabilities((m) => m.snapshot<RecordOf<C>>({ scope: this.scope, bucket: this.bucket.name, collection: this.name, codec: this.recordCodec }, at, rest));
+      if (at !== undefined)
+        return capabilities((m) =>
+          m.snapshot<RecordOf<C>>(
+            { scope: this.scope, bucket: this.bucket.name, collection: this.name, codec: this.recordCodec },
+            at,
+            rest,
+          ),
+        );
       const list = expected === undefined ? rest : { ...rest, filters: { ...rest.filters, _expected: unquote(String(expected)) } };
       return listObjects(this.scope, this.recordPath(), this.recordCodec, list);
     });
@@ -176,7 +194,8 @@ export class Collection<C extends t.Mixed | undefined = undefined> extends Resou
    */
   batch<R = BatchResult>(fn: (batch: CollectionBatcher) => void, options: BatchOptions = {}): Observable<R> {
     return capabilities((m) => {
-      const open = ({ on, queue }: BatchRecording) => m.collectionBatcher(new Collection(this.bucket.rebuiltOn(on), this.name, this.options) as Collection<never>, queue);
+      const open = ({ on, queue }: BatchRecording) =>
+        m.collectionBatcher(new Collection(this.bucket.rebuiltOn(on), this.name, this.options) as Collection<never>, queue);
       return m.batch<CollectionBatcher, R>(this.scope, open, fn, options);
     });
   }

@@ -21,7 +21,10 @@ import { resolve } from "../protocol/options";
 export type RawRequest = KintoRequest;
 
 /** Options of `client.request`: transport options and the codec of the JSON answer. */
-export interface RawRequestOptions<C extends t.Mixed | undefined = undefined> extends Pick<ResourceOptions, "headers" | "retry" | "timeout"> {
+export interface RawRequestOptions<C extends t.Mixed | undefined = undefined> extends Pick<
+  ResourceOptions,
+  "headers" | "retry" | "timeout"
+> {
   /** An io-ts codec the response's JSON must match; without one, `json` is `unknown`. */
   readonly codec?: C;
 }
@@ -42,19 +45,26 @@ const SEGMENT = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*$/;
 
 /** Checks a raw request before anything is sent; a bad one is an {@link InvalidArgumentError}. */
 export function checkRawRequest(request: RawRequest): void {
-  if (!request || typeof request !== "object") throw new InvalidArgumentError("request expects an object {method, path, query, headers, body}.");
+  if (!request || typeof request !== "object")
+    throw new InvalidArgumentError("request expects an object {method, path, query, headers, body}.");
   if (typeof request.method !== "string" || !METHODS.has(request.method)) {
-    throw new InvalidArgumentError(`request.method must be one of ${[...METHODS].join(", ")}, got ${JSON.stringify(String(request.method))}.`);
+    throw new InvalidArgumentError(
+      `request.method must be one of ${[...METHODS].join(", ")}, got ${JSON.stringify(String(request.method))}.`,
+    );
   }
   const path = request.path;
-  if (typeof path !== "string" || !path.startsWith("/")) throw new InvalidArgumentError("request.path must be a string starting with / (below the version root, e.g. /__flush__).");
-  if (/[?#]/.test(path)) throw new InvalidArgumentError("request.path must not hold a query string or fragment: pass the query as request.query.");
+  if (typeof path !== "string" || !path.startsWith("/"))
+    throw new InvalidArgumentError("request.path must be a string starting with / (below the version root, e.g. /__flush__).");
+  if (/[?#]/.test(path))
+    throw new InvalidArgumentError("request.path must not hold a query string or fragment: pass the query as request.query.");
   const segments = path.slice(1).split("/");
   for (const [i, segment] of segments.entries()) {
-    if (!SEGMENT.test(segment)) throw new InvalidArgumentError(`request.path segment ${i + 1} holds a character that must be percent-encoded (encodeURIComponent).`);
+    if (!SEGMENT.test(segment))
+      throw new InvalidArgumentError(`request.path segment ${i + 1} holds a character that must be percent-encoded (encodeURIComponent).`);
     if (segment === "" && i < segments.length - 1) throw new InvalidArgumentError("request.path must not hold an empty segment (//).");
     const decoded = segment.replace(/%2e/gi, ".");
-    if (decoded === "." || decoded === "..") throw new InvalidArgumentError("request.path must not hold . or .. segments: they would leave the path given.");
+    if (decoded === "." || decoded === "..")
+      throw new InvalidArgumentError("request.path must not hold . or .. segments: they would leave the path given.");
   }
 }
 
@@ -62,7 +72,11 @@ export function checkRawRequest(request: RawRequest): void {
  * Sends `request` under `scope` (the client's options, then `options`); emits the response once.
  * Checked when subscribed; nothing is sent for a refused request.
  */
-export function rawRequest<A>(scope: Scope, request: RawRequest, options: RawRequestOptions<t.Mixed | undefined> = {}): Observable<RawResponse<A>> {
+export function rawRequest<A>(
+  scope: Scope,
+  request: RawRequest,
+  options: RawRequestOptions<t.Mixed | undefined> = {},
+): Observable<RawResponse<A>> {
   checkRawRequest(request);
   const resolved = resolve(scope, options);
   const { method, path, query, body, idempotent, context } = request;

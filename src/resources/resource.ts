@@ -3,7 +3,16 @@
  */
 import { defer, map, type Observable } from "rxjs";
 import { KintoObject, type Envelope, type Permissions } from "../protocol/codecs";
-import { getObject, getObjectPermissions, patchPermissions, requireObject, updateObject, type DeleteOptions, type ReadOptions, type WriteOptions } from "../protocol/operations";
+import {
+  getObject,
+  getObjectPermissions,
+  patchPermissions,
+  requireObject,
+  updateObject,
+  type DeleteOptions,
+  type ReadOptions,
+  type WriteOptions,
+} from "../protocol/operations";
 import type { ResourceOptions } from "../protocol/options";
 import { type Scope } from "../protocol/scope";
 

@@ -129,21 +129,42 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  * each chunk's responses, checked ({@link sendChecked}). A chunk whose sub-requests are all safe to
  * repeat may be retried whole on a transport failure.
  */
-export function sendBatches(scope: Scope, requests: readonly BatchRequest[], idempotent: readonly boolean[], options: ResourceOptions = {}): Observable<CheckedBatchResponse[]> {
+export function sendBatches(
+  scope: Scope,
+  requests: readonly BatchRequest[],
+  idempotent: readonly boolean[],
+  options: ResourceOptions = {},
+): Observable<CheckedBatchResponse[]> {
   const resolved = resolve(scope, options);
   return scope.executor.fetchServerSettings().pipe(
     switchMap((settings) => {
       const size = settings.batch_max_requests || requests.length || 1;
-      const indexes = chunks(requests.map((_, i) => i), size);
+      const indexes = chunks(
+        requests.map((_, i) => i),
+        size,
+      );
       return from(indexes).pipe(
-        concatMap((chunk) => sendChecked(scope, chunk.map((i) => requests[i]), chunk.every((i) => idempotent[i]), resolved)),
+        concatMap((chunk) =>
+          sendChecked(
+            scope,
+            chunk.map((i) => requests[i]),
+            chunk.every((i) => idempotent[i]),
+            resolved,
+          ),
+        ),
       );
     }),
   );
 }
 
 /** Sends one `/batch` request; emits its responses as the server sent them. */
-export function sendChunk(scope: Scope, requests: readonly BatchRequest[], idempotent: boolean, resolved: Resolved, flags: ExecuteFlags = {}): Observable<BatchResponse[]> {
+export function sendChunk(
+  scope: Scope,
+  requests: readonly BatchRequest[],
+  idempotent: boolean,
+  resolved: Resolved,
+  flags: ExecuteFlags = {},
+): Observable<BatchResponse[]> {
   const request: KintoRequest = { method: "POST", path: "/batch", body: { requests }, headers: resolved.headers, idempotent };
   return execute(scope, request, resolved, flags).pipe(map((response) => decodeWith(BatchResponses, response.json, "/batch").responses));
 }
@@ -161,7 +182,12 @@ export type CheckedBatchResponse = BatchResponse & {
  * the client's retry delay), drawing from the retry budget: a create by POST as a create-only PUT
  * at the id the server had given it (`If-None-Match: *`), so that no write is ever duplicated.
  */
-export function sendChecked(scope: Scope, requests: readonly BatchRequest[], idempotent: boolean, resolved: Resolved): Observable<CheckedBatchResponse[]> {
+export function sendChecked(
+  scope: Scope,
+  requests: readonly BatchRequest[],
+  idempotent: boolean,
+  resolved: Resolved,
+): Observable<CheckedBatchResponse[]> {
   return defer(() => {
     const results: (CheckedBatchResponse | undefined)[] = requests.map(() => undefined);
     let pending: readonly number[] = requests.map((_, i) => i);
@@ -190,12 +216,17 @@ export function sendChecked(scope: Scope, requests: readonly BatchRequest[], ide
       rollbacks.add(aborted);
       throw aborted;
     };
-    const isRollback = (error: unknown) => rollbacks.has(error as object) || (error instanceof RetryAfterTooLongError && rollbacks.has(error.cause));
+    const isRollback = (error: unknown) =>
+      rollbacks.has(error as object) || (error instanceof RetryAfterTooLongError && rollbacks.has(error.cause));
     return defer(() => sendChunk(scope, sent, idempotent && round++ === 0, resolved)).pipe(
       map(checked),
       // The one retry operator: delays, Retry-After (a longer one than maxRetryAfter is not waited
       // for: what was rolled back is reported so), the retry budget, waits announced on `waiting$`.
-      retryTransient({ ...scope.executor.retryPolicyFor(resolved.retry), idempotent: true, retryable: (error) => rollbacks.has(error as object) }),
+      retryTransient({
+        ...scope.executor.retryPolicyFor(resolved.retry),
+        idempotent: true,
+        retryable: (error) => rollbacks.has(error as object),
+      }),
       catchError((error: unknown) => (isRollback(error) ? of(results as CheckedBatchResponse[]) : throwError(() => error))),
     );
   });
@@ -219,7 +250,6 @@ function resendable(request: BatchRequest, response: BatchResponse): BatchReques
   };
 }
 
-
 /** What a batch's `open` gets: how to rebuild a resource on the recording scope, and the queue. */
 export interface BatchRecording {
   /** `scope` with its handler swapped for the recorder, and the batch's `safe` as its nearest level. */
@@ -237,7 +267,12 @@ export interface BatchRecording {
  * @param scope the resource's scope: the `/batch` requests go to its handler, with its options
  * @param open builds what `fn` receives
  */
-export function batch<B, R>(scope: Scope, open: (recording: BatchRecording) => B, fn: (batch: B) => void, options: BatchOptions): Observable<R> {
+export function batch<B, R>(
+  scope: Scope,
+  open: (recording: BatchRecording) => B,
+  fn: (batch: B) => void,
+  options: BatchOptions,
+): Observable<R> {
   return defer(() => {
     const recorder = new Recorder(versionPrefix(scope.executor.remote));
     const { aggregate: wantAggregate, bucket: _bucket, collection: _collection, ...callOptions } = options;

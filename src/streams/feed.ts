@@ -19,7 +19,22 @@
  * (without If-None-Match) every `window / 2` ms, and drops what it already emitted.
  */
 import * as t from "io-ts";
-import { asyncScheduler, concat, concatMap, defer, EMPTY, expand, finalize, from, ignoreElements, Observable, repeat, tap, timer, type SchedulerLike } from "rxjs";
+import {
+  asyncScheduler,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  expand,
+  finalize,
+  from,
+  ignoreElements,
+  Observable,
+  repeat,
+  tap,
+  timer,
+  type SchedulerLike,
+} from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, PayloadValidationError, type PaginationLoopError, type RetryAfterTooLongError } from "../http/errors";
 import type { KintoRequest } from "../http/request";
@@ -129,7 +144,11 @@ export class FeedWindow {
    * @param window see {@link WatchOptions.window}
    * @param now the clock of re-reads and quiet periods (ms)
    */
-  constructor(start: number | undefined, private readonly window: number, private readonly now: () => number) {
+  constructor(
+    start: number | undefined,
+    private readonly window: number,
+    private readonly now: () => number,
+  ) {
     this.cursor = this.floor = start;
   }
 
@@ -143,10 +162,15 @@ export class FeedWindow {
   next(): { since: number | undefined; ifNoneMatch: number | undefined; reread: boolean } {
     const now = this.now();
     const due =
-      this.window > 0 && (this.reread === undefined || (now - this.reread >= this.window / 2 && this.reread - this.etagSeenAt <= this.window));
+      this.window > 0 &&
+      (this.reread === undefined || (now - this.reread >= this.window / 2 && this.reread - this.etagSeenAt <= this.window));
     if (due) {
       this.reread = now;
-      return { since: this.cursor === undefined ? undefined : Math.max(0, this.cursor - this.window), ifNoneMatch: undefined, reread: true };
+      return {
+        since: this.cursor === undefined ? undefined : Math.max(0, this.cursor - this.window),
+        ifNoneMatch: undefined,
+        reread: true,
+      };
     }
     // If-None-Match only once everything up to that ETag was read: a poll that failed half-way
     // (cursor still behind it) must read on, or its 304 would pass over the unread pages.
@@ -222,7 +246,8 @@ function checkOptions(options: WatchOptions): void {
   for (const [name, value] of Object.entries({ interval, window, retry, baseDelay, maxDelay, maxRetryAfter })) {
     if (value !== undefined && !(value >= 0)) throw new InvalidArgumentError(`${name} must be a number >= 0, got ${value}.`);
   }
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`limit must be an integer >= 1, got ${limit}.`);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))
+    throw new InvalidArgumentError(`limit must be an integer >= 1, got ${limit}.`);
 }
 
 /** What one subscription of a feed works with, options resolved. */
@@ -262,7 +287,9 @@ function listing<T>(feed: FeedContext<T>, first: KintoRequest): Observable<Kinto
       expand((response) => {
         const next = response.status === 304 ? null : response.headers.get("Next-Page");
         // Later pages carry the resolved headers, not the first page's If-None-Match.
-        return next === null ? EMPTY : defer(() => send({ ...nextPageRequest(feed.scope.executor.remote, next), headers: feed.resolved.headers }));
+        return next === null
+          ? EMPTY
+          : defer(() => send({ ...nextPageRequest(feed.scope.executor.remote, next), headers: feed.resolved.headers }));
       }, 1),
     );
   });
@@ -275,7 +302,12 @@ function poll<T>(feed: FeedContext<T>, state: FeedWindow): Observable<Change<T>>
     const request: KintoRequest = {
       method: "GET",
       path: feed.path,
-      query: listQuery({ sort: "last_modified", since: since === undefined ? undefined : String(since), filters: feed.filters, limit: feed.limit }),
+      query: listQuery({
+        sort: "last_modified",
+        since: since === undefined ? undefined : String(since),
+        filters: feed.filters,
+        limit: feed.limit,
+      }),
       headers: ifNoneMatch === undefined ? feed.resolved.headers : { ...feed.resolved.headers, "If-None-Match": `"${ifNoneMatch}"` },
     };
     let first = true;

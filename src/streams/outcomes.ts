@@ -83,7 +83,8 @@ export function outcomeUnknown(response: BatchResponse): BatchResponse {
     code: 503,
     errno: 201,
     error: "Service Unavailable",
-    message: "Outcome unknown: another sub-request of the same /batch failed with a server error; this write may or may not have been kept.",
+    message:
+      "Outcome unknown: another sub-request of the same /batch failed with a server error; this write may or may not have been kept.",
     reported: { status: response.status, body: response.body },
   };
   return { ...response, status: 503, body };
@@ -116,4 +117,3 @@ function headerOf(item: BatchResponse, name: string): string | undefined {
 export function errorBody(body: unknown, path = "POST /batch"): KintoErrorBody {
   return errorBodyOf(body, `error body of ${path}`);
 }
-

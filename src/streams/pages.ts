@@ -74,7 +74,8 @@ export class PageGuard {
     const summary = { method: typeof request === "string" ? "GET" : request.method, path: key };
     if (key === this.mark) throw new PaginationLoopError("repeated-url", summary, this.requests, this.maxRequests);
     if (this.requests >= this.maxRequests) throw new PaginationLoopError("request-limit", summary, this.requests, this.maxRequests);
-    if (this.mark === undefined || this.steps === this.power) return new PageGuard(this.maxRequests, this.requests + 1, key, this.mark === undefined ? 1 : this.power * 2, 1);
+    if (this.mark === undefined || this.steps === this.power)
+      return new PageGuard(this.maxRequests, this.requests + 1, key, this.mark === undefined ? 1 : this.power * 2, 1);
     return new PageGuard(this.maxRequests, this.requests + 1, this.mark, this.power, this.steps + 1);
   }
 }
@@ -144,7 +145,11 @@ export function pages<T>(
   options: Resolved,
   item: t.Type<T, unknown, unknown>,
   context: string,
-  { max = 1, maxRequests = DEFAULT_MAX_PAGE_REQUESTS, flags }: { readonly max?: number; readonly maxRequests?: number; readonly flags?: ExecuteFlags } = {},
+  {
+    max = 1,
+    maxRequests = DEFAULT_MAX_PAGE_REQUESTS,
+    flags,
+  }: { readonly max?: number; readonly maxRequests?: number; readonly flags?: ExecuteFlags } = {},
 ): Observable<Page<T>> {
   if (!(max >= 1)) throw new InvalidArgumentError(`pages must be at least 1, got ${max}`);
   const start = new PageGuard(maxRequests);

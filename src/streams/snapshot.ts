@@ -24,12 +24,13 @@ import { IncompleteHistoryError } from "./errors";
 
 export { IncompleteHistoryError } from "./errors";
 
-
 /** `at` as a positive integer: a number, or digits (a `getRecordsTimestamp()` ETag, quotes and all). */
 export function snapshotTime(at: unknown): number {
   const value = typeof at === "string" && /^"?\d+"?$/.test(at) ? Number(unquote(at)) : at;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(`The "at" option must be a positive integer timestamp, got ${typeof at === "string" ? JSON.stringify(at) : String(at)}.`);
+    throw new InvalidArgumentError(
+      `The "at" option must be a positive integer timestamp, got ${typeof at === "string" ? JSON.stringify(at) : String(at)}.`,
+    );
   }
   return value;
 }
@@ -68,10 +69,17 @@ export function snapshot<T>(collection: SnapshotTarget<T>, at: number | string, 
     const context = `snapshot of ${paths.record(bid, cid)} at ${time}`;
     const replayed = replaySnapshot<T>(collection, time, transport);
     const served = fetchJson(collection.scope, { method: "GET", path }, transport, list(t.UnknownRecord), context).pipe(
-      map(({ data }) => toSnapshotPage<T>(data.map((record) => decodeRecord<T>(collection, record, context)), time)),
+      map(({ data }) =>
+        toSnapshotPage<T>(
+          data.map((record) => decodeRecord<T>(collection, record, context)),
+          time,
+        ),
+      ),
       catchError((error: unknown) => (isUnknownRoute(error) ? replayed : throwError(() => error))),
     );
-    return capabilitiesOf(collection.scope.executor).pipe(switchMap((capabilities) => (capabilities && "history" in capabilities ? served : replayed)));
+    return capabilitiesOf(collection.scope.executor).pipe(
+      switchMap((capabilities) => (capabilities && "history" in capabilities ? served : replayed)),
+    );
   });
 }
 
@@ -96,17 +104,29 @@ export function replaySnapshot<T>(collection: SnapshotTarget<T>, at: number, tra
   const historyPath = paths.history(bid);
   const context = `snapshot of ${paths.record(bid, cid)} at ${at}`;
 
-  const creation$ = listObjects(collection.scope, historyPath, HistoryEntry, {
-    ...transport,
-    limit: 1,
-    filters: { action: "create", resource_name: "collection", collection_id: cid },
-  }, "history");
-  const entries$ = listObjects(collection.scope, historyPath, HistoryEntry, {
-    ...transport,
-    pages: Infinity,
-    sort: "last_modified",
-    filters: { resource_name: "record", collection_id: cid, "max_target.data.last_modified": at },
-  }, "history").pipe(records(), toArray());
+  const creation$ = listObjects(
+    collection.scope,
+    historyPath,
+    HistoryEntry,
+    {
+      ...transport,
+      limit: 1,
+      filters: { action: "create", resource_name: "collection", collection_id: cid },
+    },
+    "history",
+  );
+  const entries$ = listObjects(
+    collection.scope,
+    historyPath,
+    HistoryEntry,
+    {
+      ...transport,
+      pages: Infinity,
+      sort: "last_modified",
+      filters: { resource_name: "record", collection_id: cid, "max_target.data.last_modified": at },
+    },
+    "history",
+  ).pipe(records(), toArray());
 
   return creation$.pipe(
     switchMap((page) => {
@@ -120,7 +140,10 @@ export function replaySnapshot<T>(collection: SnapshotTarget<T>, at: number, tra
     }),
     map((entries) => {
       const state = replay(entries, at);
-      return toSnapshotPage<T>([...state.values()].map((record) => decodeRecord<T>(collection, record, context)), at);
+      return toSnapshotPage<T>(
+        [...state.values()].map((record) => decodeRecord<T>(collection, record, context)),
+        at,
+      );
     }),
   );
 }
@@ -141,7 +164,11 @@ export function replay(entries: readonly HistoryEntry[], at: number): Map<string
     const id = entry.record_id ?? (entry.target?.data.id as string | undefined);
     if (id === undefined || recordTime(entry) > at) continue;
     const seen = latest.get(id);
-    if (!seen || recordTime(entry) > recordTime(seen) || (recordTime(entry) === recordTime(seen) && entry.last_modified > seen.last_modified)) {
+    if (
+      !seen ||
+      recordTime(entry) > recordTime(seen) ||
+      (recordTime(entry) === recordTime(seen) && entry.last_modified > seen.last_modified)
+    ) {
       latest.set(id, entry);
     }
   }

@@ -14,7 +14,29 @@
  * sent again whole (transport retry, or a transaction the server rolled back) without duplicating
  * records.
  */
-import { catchError, concat, concatMap, defer, isObservable, map, merge, mergeMap, observeOn, queueScheduler, subscribeOn, bufferCount, finalize, of, range, Subject, switchMap, takeWhile, tap, throwError, type Observable } from "rxjs";
+import {
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  isObservable,
+  map,
+  merge,
+  mergeMap,
+  observeOn,
+  queueScheduler,
+  subscribeOn,
+  bufferCount,
+  finalize,
+  of,
+  range,
+  Subject,
+  switchMap,
+  takeWhile,
+  tap,
+  throwError,
+  type Observable,
+} from "rxjs";
 import { decodeWith } from "../http/decode";
 import { InvalidArgumentError, KintoHttpError } from "../http/errors";
 import { retryTransient } from "../http/retry";
@@ -134,7 +156,6 @@ export type UploadEvent =
       readonly progress: UploadProgress;
     };
 
-
 /** The failure of `results` that every later chunk would repeat, if any (see {@link UploadStopReason}). */
 function stopCause(results: readonly RecordResult[]): { reason: UploadStopReason; error: KintoHttpError } | undefined {
   const failures = results.flatMap((r) => (r.status === "failed" ? [r.error] : []));
@@ -144,7 +165,8 @@ function stopCause(results: readonly RecordResult[]): { reason: UploadStopReason
     if (error.status === 405 || error.status === 415) return { reason: "refused", error };
   }
   // A 403 on some records only is theirs (records owned by others); on all of them, the collection's.
-  if (failures.length === results.length && failures.length > 0 && failures.every((e) => e.status === 403)) return { reason: "forbidden", error: failures[0] };
+  if (failures.length === results.length && failures.length > 0 && failures.every((e) => e.status === 403))
+    return { reason: "forbidden", error: failures[0] };
   return undefined;
 }
 
@@ -185,7 +207,8 @@ export function upload(target: UploadTarget, source: UploadSource, options: Uplo
     let chunks = 0;
 
     const prepare = (record: UploadRecord): Write => {
-      if (!record || typeof record !== "object" || Array.isArray(record)) throw new InvalidArgumentError("Each uploaded record must be an object.");
+      if (!record || typeof record !== "object" || Array.isArray(record))
+        throw new InvalidArgumentError("Each uploaded record must be an object.");
       const id = record.id === undefined || record.id === null ? generateId() : record.id;
       if (typeof id !== "string") throw new InvalidArgumentError("A record id must be a string.");
       const data: Record<string, unknown> = { ...record, id };
@@ -206,7 +229,15 @@ export function upload(target: UploadTarget, source: UploadSource, options: Uplo
         let pending = writes.map((_, i) => i);
         // The errors raised here to have what is pending sent again.
         const resends = new WeakSet<object>();
-        return defer(() => sendChunk(target.scope, pending.map((i) => writes[i].request), true, resolved, { waitBackoff: true })).pipe(
+        return defer(() =>
+          sendChunk(
+            target.scope,
+            pending.map((i) => writes[i].request),
+            true,
+            resolved,
+            { waitBackoff: true },
+          ),
+        ).pipe(
           // A 409 on the /batch itself: its transaction failed to commit, nothing of it was kept.
           catchError((error: unknown) => (error instanceof KintoHttpError && error.status === 409 ? of(error) : throwError(() => error))),
           map((answer: BatchResponse[] | KintoHttpError): RecordResult[] => {
@@ -214,12 +245,16 @@ export function upload(target: UploadTarget, source: UploadSource, options: Uplo
             if (answer instanceof KintoHttpError) error = answer;
             else {
               const sent = pending.map((i) => writes[i]);
-              const found = outcomes(sent.map((w) => w.request), answer);
+              const found = outcomes(
+                sent.map((w) => w.request),
+                answer,
+              );
               sent.forEach((write, k) => {
                 if (found[k] === "applied" || found[k] === "failed") results[pending[k]] = resultOf(write, answer[k]);
               });
               const cause = abortingItem(answer);
-              error = cause < 0 ? new KintoHttpError(500, { method: "POST", path: "/batch" }, {}) : new TransactionAbortedError(answer[cause]);
+              error =
+                cause < 0 ? new KintoHttpError(500, { method: "POST", path: "/batch" }, {}) : new TransactionAbortedError(answer[cause]);
             }
             pending = pending.filter((i) => results[i] === undefined);
             if (pending.length === 0) return results as RecordResult[];
@@ -241,7 +276,12 @@ export function upload(target: UploadTarget, source: UploadSource, options: Uplo
             for (const r of results) progress[r.status === "created" || r.status === "updated" ? "confirmed" : "failed"]++;
             const event: UploadEvent = { type: "chunk", chunk, results, progress: { ...progress } };
             const stop = stopCause(results);
-            return stop ? concat(of(event), throwError(() => new UploadStoppedError(stop.reason, stop.error, chunk, { ...progress }))) : of(event);
+            return stop
+              ? concat(
+                  of(event),
+                  throwError(() => new UploadStoppedError(stop.reason, stop.error, chunk, { ...progress })),
+                )
+              : of(event);
           }),
         );
         return concat(of(sent), answered);
@@ -264,7 +304,12 @@ export function upload(target: UploadTarget, source: UploadSource, options: Uplo
  * Sends chunks read from an (async) iterable, reading the next chunk only when a send completes:
  * at most `concurrency` chunks are read and not yet answered.
  */
-function pulled<E>(source: Iterable<UploadRecord> | AsyncIterable<UploadRecord>, size: number, concurrency: number, send: (chunk: UploadRecord[]) => Observable<E>): Observable<E> {
+function pulled<E>(
+  source: Iterable<UploadRecord> | AsyncIterable<UploadRecord>,
+  size: number,
+  concurrency: number,
+  send: (chunk: UploadRecord[]) => Observable<E>,
+): Observable<E> {
   return defer(() => {
     const reader = chunkReader(source);
     const demand = new Subject<void>();
@@ -282,7 +327,10 @@ function pulled<E>(source: Iterable<UploadRecord> | AsyncIterable<UploadRecord>,
 }
 
 /** Reads chunks from an Iterable (synchronously) or an AsyncIterable, one `next()` at a time. */
-function chunkReader(source: Iterable<UploadRecord> | AsyncIterable<UploadRecord>): { read(size: number): Observable<UploadRecord[]>; close(): void } {
+function chunkReader(source: Iterable<UploadRecord> | AsyncIterable<UploadRecord>): {
+  read(size: number): Observable<UploadRecord[]>;
+  close(): void;
+} {
   if (typeof (source as AsyncIterable<UploadRecord>)?.[Symbol.asyncIterator] === "function") {
     const iterator = (source as AsyncIterable<UploadRecord>)[Symbol.asyncIterator]();
     let done = false;
@@ -337,7 +385,11 @@ function resultOf(write: Write, response: BatchResponse): RecordResult {
     const record = decodeWith(envelope(KintoObject), response.body, response.path).data;
     return { status: response.status === 201 ? "created" : "updated", id, record };
   }
-  const error = new KintoHttpError(response.status, { method: "PUT", path: response.path }, errorBody(response.body, `PUT ${response.path}`));
+  const error = new KintoHttpError(
+    response.status,
+    { method: "PUT", path: response.path },
+    errorBody(response.body, `PUT ${response.path}`),
+  );
   if (response.status !== 412) return { status: "failed", id, error };
   const existing = error.existing;
   if (KintoObject.is(existing) && sameRecord(existing, write.data)) {

@@ -15,7 +15,15 @@ import { kintoUrl, raw, uniqueName } from "../helpers";
 
 const APP = resolve(__dirname, "../../examples/angular");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 const EVERYONE = { read: ["system.Everyone"], write: ["system.Everyone"] };
 
 let browser: Browser;
@@ -45,8 +53,10 @@ function startSsr(): Promise<{ process: ChildProcess; origin: string }> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`npm run browser:install\` (npm test does) or set CHROMIUM_PATH`);
-  if (!existsSync(resolve(APP, "dist/server/server.mjs"))) throw new Error("the Angular app is not built: run `npm run angular:build` (npm test does)");
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run \`npm run browser:install\` (npm test does) or set CHROMIUM_PATH`);
+  if (!existsSync(resolve(APP, "dist/server/server.mjs")))
+    throw new Error("the Angular app is not built: run `npm run angular:build` (npm test does)");
   ssr = await startSsr();
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }, 60_000);
@@ -62,7 +72,11 @@ async function seed(): Promise<{ bucket: string; records: string; page: string }
   expect((await raw("PUT", `/buckets/${bucket}`, { permissions: EVERYONE })).status).toBe(201);
   expect((await raw("PUT", `/buckets/${bucket}/collections/tasks`)).status).toBe(201);
   const records = `/buckets/${bucket}/collections/tasks/records`;
-  for (const [id, title] of [["t1", "Buy milk"], ["t2", "Call Alice"], ["t3", "Write report"]]) {
+  for (const [id, title] of [
+    ["t1", "Buy milk"],
+    ["t2", "Call Alice"],
+    ["t3", "Write report"],
+  ]) {
     expect((await raw("PUT", `${records}/${id}`, { data: { title } })).status).toBe(201);
   }
   const query = new URLSearchParams({ kinto: kintoUrl(), bucket });
@@ -79,9 +93,13 @@ const listed = (page: Page) => page.locator("task-list li").allInnerTexts();
 
 /** Waits (bounded) until the page lists exactly `titles`. */
 async function untilListed(page: Page, titles: string[]): Promise<void> {
-  await page.waitForFunction((expected) => [...document.querySelectorAll("task-list li")].map((li) => li.textContent!.trim()).join("|") === expected.join("|"), titles, {
-    timeout: 15_000,
-  });
+  await page.waitForFunction(
+    (expected) => [...document.querySelectorAll("task-list li")].map((li) => li.textContent!.trim()).join("|") === expected.join("|"),
+    titles,
+    {
+      timeout: 15_000,
+    },
+  );
 }
 
 it("ng build printed no warning (no CommonJS dependency, no budget exceeded)", () => {

@@ -16,15 +16,25 @@ const recording = (req, next) => {
   const entry = { method: req.method, path: req.url.slice(KINTO_URL.length), status: null, finalized: false };
   seen.push(entry);
   return next(req).pipe(
-    tap({ next: (event) => event.type === HttpEventType.Response && (entry.status = event.status), error: (error) => (entry.status = error instanceof HttpErrorResponse ? error.status : "error") }),
+    tap({
+      next: (event) => event.type === HttpEventType.Response && (entry.status = event.status),
+      error: (error) => (entry.status = error instanceof HttpErrorResponse ? error.status : "error"),
+    }),
     finalize(() => (entry.finalized = true)),
   );
 };
 /** An application's root injector, zoneless and without a DOM. */
-const app = (providers) => createEnvironmentInjector([{ provide: ɵINJECTOR_SCOPE, useValue: "root" }, provideZonelessChangeDetection(), ...providers], Injector.create({ providers: [] }));
+const app = (providers) =>
+  createEnvironmentInjector(
+    [{ provide: ɵINJECTOR_SCOPE, useValue: "root" }, provideZonelessChangeDetection(), ...providers],
+    Injector.create({ providers: [] }),
+  );
 
 const findings = {};
-const injector = app([provideHttpClient(withFetch(), withInterceptors([recording])), provideKintoClient(KINTO_URL, { headers: { Authorization: AUTH }, bucket: BUCKET })]);
+const injector = app([
+  provideHttpClient(withFetch(), withInterceptors([recording])),
+  provideKintoClient(KINTO_URL, { headers: { Authorization: AUTH }, bucket: BUCKET }),
+]);
 const client = injector.get(KintoClient);
 const tasks = client.bucket(BUCKET).collection("tasks");
 

@@ -14,7 +14,11 @@ describe("types under nodenext", () => {
   it("the ESM and CommonJS consumers type-check against dist/types", async () => {
     if (!existsSync(resolve(ROOT, "dist/types/index.d.mts"))) throw new Error("dist/ is missing: run `node build.mjs` (npm test does)");
     const tsc = resolve(ROOT, "node_modules/typescript/bin/tsc");
-    const result = await promisify(execFile)(process.execPath, [tsc, "-p", "test/angular/nodenext/tsconfig.json"], { cwd: ROOT, encoding: "utf8", timeout: 60000 }).then(
+    const result = await promisify(execFile)(process.execPath, [tsc, "-p", "test/angular/nodenext/tsconfig.json"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 60000,
+    }).then(
       () => "",
       (error: { stdout?: string }) => error.stdout ?? String(error),
     );

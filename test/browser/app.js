@@ -63,12 +63,11 @@ window.kintoDemo = function kintoDemo(lib, config) {
     setStatus("watching");
   }
 
-  createAndList()
-    .then((since) => {
-      try {
-        watch(since);
-      } catch (error) {
-        failure("feed-error")(error);
-      }
-    }, failure("error"));
+  createAndList().then((since) => {
+    try {
+      watch(since);
+    } catch (error) {
+      failure("feed-error")(error);
+    }
+  }, failure("error"));
 };

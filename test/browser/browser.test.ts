@@ -18,7 +18,15 @@ import { AUTH, kintoUrl, raw, uniqueName } from "../helpers";
 
 const ROOT = resolve(__dirname, "../..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 /** The ESM files that the import map points the ESM build's bare imports to. */
 const DEPENDENCIES: Record<string, { file: string; contents: string }> = {
@@ -88,7 +96,8 @@ let browser: Browser;
 let pageServer: { server: Server; origin: string };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`npm run browser:install\` (npm test does) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run \`npm run browser:install\` (npm test does) or set CHROMIUM_PATH`);
   if (!existsSync(resolve(ROOT, "dist/browser/kinto-rx.min.js"))) throw new Error("dist/ is missing: run `node build.mjs` (npm test does)");
   pageServer = await startPageServer();
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
@@ -102,7 +111,7 @@ afterAll(async () => {
 /** Every record on the server (raw GETs, following Next-Page), as "id: title", sorted by id. */
 async function onServer(path: string): Promise<string[]> {
   const found: string[] = [];
-  for (let next: string | null = `${path}?_sort=id`; next !== null; ) {
+  for (let next: string | null = `${path}?_sort=id`; next !== null;) {
     const { json, headers } = await raw("GET", next);
     found.push(...json.data.map((r: { id: string; title: string }) => `${r.id}: ${r.title}`));
     next = headers.get("Next-Page")?.slice(kintoUrl().length) ?? null;
@@ -115,9 +124,13 @@ const items = (page: Page, selector: string) => page.locator(`${selector} > li`)
 
 /** Waits until the page has listed the records (or failed), then gives its error text. */
 async function listed(page: Page): Promise<string> {
-  await page.waitForFunction(() => document.getElementById("total")!.textContent !== "" || document.getElementById("error")!.textContent !== "", null, {
-    timeout: 20_000,
-  });
+  await page.waitForFunction(
+    () => document.getElementById("total")!.textContent !== "" || document.getElementById("error")!.textContent !== "",
+    null,
+    {
+      timeout: 20_000,
+    },
+  );
   return text(page, "#error");
 }
 
@@ -164,7 +177,9 @@ describe.each([
   });
 
   it("shows the changes that another client makes, as the server reports them", async () => {
-    await page.waitForFunction(() => ["watching", "error"].includes(document.getElementById("status")!.textContent!), null, { timeout: 20_000 });
+    await page.waitForFunction(() => ["watching", "error"].includes(document.getElementById("status")!.textContent!), null, {
+      timeout: 20_000,
+    });
     expect({ status: await text(page, "#status"), error: await text(page, "#feed-error") }).toEqual({ status: "watching", error: "" });
     const created = await raw("PUT", `${records}/task-13`, { data: { title: "Task 13 (from node)" } });
     expect(created.status).toBe(201);

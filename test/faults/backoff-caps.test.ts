@@ -22,11 +22,17 @@ beforeAll(async () => {
     if (path === "/v1/") return sendJson(res, 200, serverInfo());
     if (path === "/v1/batch") {
       const requests = (JSON.parse(body) as { requests: { path: string; body: { data: object } }[] }).requests;
-      const responses = requests.map((r) => ({ status: 201, path: r.path, body: { data: { ...r.body.data, last_modified: 10 } }, headers: {} }));
+      const responses = requests.map((r) => ({
+        status: 201,
+        path: r.path,
+        body: { data: { ...r.body.data, last_modified: 10 } },
+        headers: {},
+      }));
       return sendJson(res, 200, { responses }, { Backoff: backoff });
     }
     if (path === RECORDS) return sendJson(res, 200, { data: [] }, { ETag: '"10"', Backoff: backoff });
-    if (path === `${RECORDS}/busy`) return sendJson(res, 503, kintoError(503, 201, "Service Unavailable", "later"), { "Retry-After": "3000000" });
+    if (path === `${RECORDS}/busy`)
+      return sendJson(res, 503, kintoError(503, 201, "Service Unavailable", "later"), { "Retry-After": "3000000" });
     sendJson(res, 404, kintoError(404, 111, "Not Found", "no route"));
   });
 });
@@ -43,7 +49,11 @@ describe("Backoff beyond a timer's range", () => {
     const watching = client.waiting$.subscribe((w) => waits.push(w));
     const warned = warnings();
     const records = Array.from({ length: 6 }, (_, i) => ({ id: `r${i}`, n: i }));
-    const upload: Subscription = client.bucket("b").collection("c").uploadRecords(records, { chunkSize: 2 }).subscribe({ error: () => undefined });
+    const upload: Subscription = client
+      .bucket("b")
+      .collection("c")
+      .uploadRecords(records, { chunkSize: 2 })
+      .subscribe({ error: () => undefined });
     await until(() => waits.length > 0, "the upload's Backoff wait");
     await sleep(300);
     upload.unsubscribe();
@@ -61,7 +71,11 @@ describe("Backoff beyond a timer's range", () => {
     backoff = "3000000";
     const client = new KintoClient(server.url);
     const warned = warnings();
-    const feed = client.bucket("b").collection("c").watchRecords({ since: 5, interval: 10 }).subscribe({ error: () => undefined });
+    const feed = client
+      .bucket("b")
+      .collection("c")
+      .watchRecords({ since: 5, interval: 10 })
+      .subscribe({ error: () => undefined });
     await sleep(800);
     feed.unsubscribe();
     warned.stop();
@@ -84,13 +98,21 @@ describe("Retry-After beyond a timer's range", () => {
     const client = new KintoClient(server.url, { retry: 1, retryPolicy: { maxRetryAfter: Infinity } });
     const warned = warnings();
     const waiting = firstValueFrom(client.waiting$);
-    const read = client.bucket("b").collection("c").getRecord("busy").subscribe({ error: () => undefined });
+    const read = client
+      .bucket("b")
+      .collection("c")
+      .getRecord("busy")
+      .subscribe({ error: () => undefined });
     const wait = await waiting;
     await sleep(300);
     read.unsubscribe();
     warned.stop();
     expect(sent(`${RECORDS}/busy`)).toBe(1);
-    expect(wait).toMatchObject({ reason: "retry", ms: 3_000_000_000, request: { method: "GET", path: "/buckets/b/collections/c/records/busy" } });
+    expect(wait).toMatchObject({
+      reason: "retry",
+      ms: 3_000_000_000,
+      request: { method: "GET", path: "/buckets/b/collections/c/records/busy" },
+    });
     expect(warned.names).not.toContain("TimeoutOverflowWarning");
   });
 

@@ -29,7 +29,12 @@ afterEach(() => proxy?.close());
 async function setup(cid: string, retryAfter: string): Promise<{ proxy: FaultProxy; posts: Collection<undefined> }> {
   expect((await raw("PUT", `/buckets/${BUCKET}/collections/${cid}`)).status).toBe(201);
   proxy = await proxyFor(kintoUrl(), { retryAfter, filter: isBatch });
-  return { proxy, posts: proxiedClient(proxy, { retry: 3, retryPolicy: { baseDelay: 5 } }).bucket(BUCKET).collection(cid) };
+  return {
+    proxy,
+    posts: proxiedClient(proxy, { retry: 3, retryPolicy: { baseDelay: 5 } })
+      .bucket(BUCKET)
+      .collection(cid),
+  };
 }
 
 const batches = (proxy: FaultProxy) => proxy.stats.log.filter(isBatch).map((e) => e.fault);
@@ -79,7 +84,10 @@ it("a 5xx for the whole batch replays the chunk when every item is an idempotent
   )) as BatchResponse[];
   expect(statuses(responses)).toEqual([201, 201]);
   expect(batches(proxy)).toEqual(["503", "none"]);
-  expect((await rawAll(kintoUrl(), `${records("replay")}?_sort=id`)).map((r) => [r.id, r.n])).toEqual([["x", 1], ["y", 2]]);
+  expect((await rawAll(kintoUrl(), `${records("replay")}?_sort=id`)).map((r) => [r.id, r.n])).toEqual([
+    ["x", 1],
+    ["y", 2],
+  ]);
 });
 
 it("a batch holding a create without id is not replayed after a plain 5xx or a lost answer", async () => {

@@ -34,15 +34,19 @@ beforeAll(async () => {
   server = await localServer((req, res) => {
     const name = (req.url ?? "").split("?")[0].slice(RECORDS.length + 1);
     switch (name) {
-      case "huge": return streamBig(res, 70 * MB);
-      case "sized": return sendJson(res, 200, { data: { id: "sized", last_modified: 1, blob: "y".repeat(2 * MB) } });
-      case "chunked": return streamBig(res, 2 * MB);
+      case "huge":
+        return streamBig(res, 70 * MB);
+      case "sized":
+        return sendJson(res, 200, { data: { id: "sized", last_modified: 1, blob: "y".repeat(2 * MB) } });
+      case "chunked":
+        return streamBig(res, 2 * MB);
       case "gzip": {
         const zipped = gzipSync(JSON.stringify({ data: { id: "gzip", last_modified: 1, blob: "z".repeat(4 * MB) } }));
         res.writeHead(200, { "Content-Type": "application/json", "Content-Encoding": "gzip", "Content-Length": String(zipped.length) });
         return res.end(zipped);
       }
-      case "error": return sendJson(res, 503, { code: 503, errno: 201, error: "Service Unavailable", message: "m".repeat(2 * MB) });
+      case "error":
+        return sendJson(res, 503, { code: 503, errno: 201, error: "Service Unavailable", message: "m".repeat(2 * MB) });
       case "bom": {
         const text = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"data":{"id":"bom","last_modified":1,"t":"é"}}')]);
         res.writeHead(200, { "Content-Type": "application/json", "Content-Length": String(text.length) });
@@ -55,7 +59,10 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => (server.received.length = 0));
 
-const FETCHES: [string, FetchLike | undefined][] = [["global fetch", undefined], ["cross-fetch", crossFetch as unknown as FetchLike]];
+const FETCHES: [string, FetchLike | undefined][] = [
+  ["global fetch", undefined],
+  ["cross-fetch", crossFetch as unknown as FetchLike],
+];
 
 describe.each(FETCHES)("with %s", (_name, fetch) => {
   const get = (id: string, options: ConstructorParameters<typeof KintoClient>[1] = {}) =>

@@ -22,7 +22,8 @@ beforeAll(async () => {
     if (path === "/v1/batch") {
       const requests = (JSON.parse(body) as { requests: { path: string }[] }).requests;
       const existing = `{"id":"x","last_modified":1,"deep":${deepJson(DEEP)}}`;
-      const item = (r: { path: string }) => `{"status":412,"path":${JSON.stringify(r.path)},"body":{"code":412,"errno":114,"error":"Precondition Failed","details":{"existing":${existing}}}}`;
+      const item = (r: { path: string }) =>
+        `{"status":412,"path":${JSON.stringify(r.path)},"body":{"code":412,"errno":114,"error":"Precondition Failed","details":{"existing":${existing}}}}`;
       return sendJson(res, 200, `{"responses":[${requests.map(item).join(",")}]}`);
     }
     if (path === RECORDS) {
@@ -32,10 +33,18 @@ beforeAll(async () => {
       return sendJson(res, 200, `{"data":[{"id":"r","last_modified":${stamp}}]}`, { ETag: '"5"' });
     }
     switch (name) {
-      case "float": return sendJson(res, 200, '{"data":{"id":"float","last_modified":1.5}}');
-      case "proto": return sendJson(res, 412, '{"code":412,"errno":114,"error":"Precondition Failed","details":{"existing":{"id":"proto","last_modified":1,"__proto__":{"admin":true}}}}');
-      case "deep": return sendJson(res, 412, `{"code":412,"errno":114,"error":"Precondition Failed","details":{"existing":${deepJson(DEEP)}}}`);
-      case "chatty": return sendJson(res, 500, kintoError(500, 999, "Internal Server Error", "x".repeat(50 * 1024 * 1024)));
+      case "float":
+        return sendJson(res, 200, '{"data":{"id":"float","last_modified":1.5}}');
+      case "proto":
+        return sendJson(
+          res,
+          412,
+          '{"code":412,"errno":114,"error":"Precondition Failed","details":{"existing":{"id":"proto","last_modified":1,"__proto__":{"admin":true}}}}',
+        );
+      case "deep":
+        return sendJson(res, 412, `{"code":412,"errno":114,"error":"Precondition Failed","details":{"existing":${deepJson(DEEP)}}}`);
+      case "chatty":
+        return sendJson(res, 500, kintoError(500, 999, "Internal Server Error", "x".repeat(50 * 1024 * 1024)));
     }
     sendJson(res, 404, kintoError(404, 111, "Not Found", "no route"));
   });
@@ -43,7 +52,13 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const collection = () => new KintoClient(server.url).bucket("b").collection("c");
-const failure = (p: Promise<unknown>) => p.then((v) => { throw new Error(`expected a failure, got ${JSON.stringify(v)}`); }, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    (v) => {
+      throw new Error(`expected a failure, got ${JSON.stringify(v)}`);
+    },
+    (e: unknown) => e,
+  );
 
 describe("timestamps are finite non-negative integers", () => {
   it("the Timestamp codec refuses Infinity, -Infinity, NaN, fractions and negatives", () => {
@@ -57,7 +72,10 @@ describe("timestamps are finite non-negative integers", () => {
     expect((error as PayloadValidationError).issues[0]).toMatchObject({ path: "$.data.last_modified", expected: "Timestamp" });
   });
 
-  it.each([["1e400", 1], ["-1e400", 2]])("a feed facing last_modified %s errors instead of polling _since=Infinity or re-emitting", async (_stamp, since) => {
+  it.each([
+    ["1e400", 1],
+    ["-1e400", 2],
+  ])("a feed facing last_modified %s errors instead of polling _since=Infinity or re-emitting", async (_stamp, since) => {
     server.received.length = 0;
     const error = await failure(lastValueFrom(collection().watchRecords({ since, interval: 10 }).pipe(take(3), toArray(), timeout(3000))));
     expect(error).toBeInstanceOf(PayloadValidationError);
@@ -81,7 +99,13 @@ describe("error bodies", () => {
   });
 
   it("an upload whose 412s carry such an existing fails with a PayloadValidationError, not a RangeError", async () => {
-    const error = await failure(lastValueFrom(collection().uploadRecords([{ id: "x", n: 1 }]).pipe(toArray())));
+    const error = await failure(
+      lastValueFrom(
+        collection()
+          .uploadRecords([{ id: "x", n: 1 }])
+          .pipe(toArray()),
+      ),
+    );
     expect(error).toBeInstanceOf(PayloadValidationError);
   });
 

@@ -30,7 +30,12 @@ describe("Next-Page loops (finding 2)", () => {
   beforeAll(async () => {
     server = await localServer((req, res) => {
       const next = nextOf(req.url ?? "");
-      sendJson(res, 200, { data: [{ id: "a", last_modified: 1 }] }, next === null ? {} : { "Next-Page": server.origin + next, ETag: '"1"' });
+      sendJson(
+        res,
+        200,
+        { data: [{ id: "a", last_modified: 1 }] },
+        next === null ? {} : { "Next-Page": server.origin + next, ETag: '"1"' },
+      );
     });
   });
   afterAll(() => server.close());
@@ -41,7 +46,10 @@ describe("Next-Page loops (finding 2)", () => {
     nextOf = () => `${RECORDS}?_limit=1&_token=same`;
     const error = await failure(collection().listRecords({ pages: Infinity }));
     expect(error).toBeInstanceOf(PaginationLoopError);
-    expect(error).toMatchObject({ reason: "repeated-url", request: { method: "GET", path: "/buckets/b/collections/c/records?_limit=1&_token=same" } });
+    expect(error).toMatchObject({
+      reason: "repeated-url",
+      request: { method: "GET", path: "/buckets/b/collections/c/records?_limit=1&_token=same" },
+    });
     expect(server.received.length).toBe(2);
   });
 
@@ -53,7 +61,7 @@ describe("Next-Page loops (finding 2)", () => {
   });
 
   it("a long cycle (50 URLs) is found within three times its length (Brent)", async () => {
-    nextOf = (url) => `${RECORDS}?_token=${((Number(/_token=(\d+)/.exec(url)?.[1] ?? 0) + 1) % 50)}`;
+    nextOf = (url) => `${RECORDS}?_token=${(Number(/_token=(\d+)/.exec(url)?.[1] ?? 0) + 1) % 50}`;
     const error = await failure(collection().listRecords({ pages: Infinity }));
     expect(error).toMatchObject({ reason: "repeated-url" });
     expect(server.received.length).toBeLessThanOrEqual(3 * 51);
@@ -71,7 +79,8 @@ describe("Next-Page loops (finding 2)", () => {
     let pagesSeen = 0;
     const loop = (async () => {
       // toAsyncIterable honours `pages` (as the Observable does): every page, so the loop is met.
-      for await (const _page of toAsyncIterable(collection().listRecords({ pages: Infinity }))) if (++pagesSeen > 1000) throw new Error("looping");
+      for await (const _page of toAsyncIterable(collection().listRecords({ pages: Infinity })))
+        if (++pagesSeen > 1000) throw new Error("looping");
     })();
     await expect(loop).rejects.toBeInstanceOf(PaginationLoopError);
     expect(pagesSeen).toBe(2);
@@ -100,10 +109,10 @@ describe("pages() iterates (finding 1, pages.ts)", () => {
   it("follows 20,000 pages answered synchronously (1,000,000 records) in constant stack depth", async () => {
     const PAGES = 20_000;
     const handler = (request: KintoRequest) => {
-        const n = Number(request.query?._token ?? 0);
-        const data = Array.from({ length: 50 }, (_, i) => ({ id: `r${n * 50 + i}`, last_modified: n * 50 + i + 1 }));
-        const headers = new Headers(n + 1 < PAGES ? { "Next-Page": `http://127.0.0.1:1/v1/r?_token=${n + 1}` } : {});
-        return of<KintoResponse>({ status: 200, headers, json: { data } });
+      const n = Number(request.query?._token ?? 0);
+      const data = Array.from({ length: 50 }, (_, i) => ({ id: `r${n * 50 + i}`, last_modified: n * 50 + i + 1 }));
+      const headers = new Headers(n + 1 < PAGES ? { "Next-Page": `http://127.0.0.1:1/v1/r?_token=${n + 1}` } : {});
+      return of<KintoResponse>({ status: 200, headers, json: { data } });
     };
     const executor: Executor = {
       remote: "http://127.0.0.1:1/v1",
@@ -112,7 +121,14 @@ describe("pages() iterates (finding 1, pages.ts)", () => {
       fetchServerSettings: () => of({ batch_max_requests: 25, readonly: false }),
       retryPolicyFor: () => undefined as never,
     };
-    const listing = pages({ executor, handler, levels: [] }, { method: "GET", path: "/r" }, { headers: {}, safe: false, retry: 0, timeout: null }, KintoObject, "/r", { max: Infinity, maxRequests: 200_000 });
+    const listing = pages(
+      { executor, handler, levels: [] },
+      { method: "GET", path: "/r" },
+      { headers: {}, safe: false, retry: 0, timeout: null },
+      KintoObject,
+      "/r",
+      { max: Infinity, maxRequests: 200_000 },
+    );
     await expect(lastValueFrom(listing.pipe(records(), count()))).resolves.toBe(1_000_000);
   });
 });

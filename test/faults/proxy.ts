@@ -26,7 +26,15 @@ export type Fault = "none" | "503" | "409" | "reset-before" | "reset-after" | "d
 
 /** Every fault, in declaration order. */
 export const ALL_FAULTS: readonly Fault[] = [
-  "none", "503", "reset-before", "reset-after", "delay", "truncate", "invalid-json", "backoff", "409",
+  "none",
+  "503",
+  "reset-before",
+  "reset-after",
+  "delay",
+  "truncate",
+  "invalid-json",
+  "backoff",
+  "409",
 ];
 
 /** Options of {@link startFaultProxy}. */
@@ -136,11 +144,7 @@ export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy
   }
 
   /** Sends the request upstream (streaming its body) and hands the response to `onResponse`. */
-  function forward(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    onResponse: (up: http.IncomingMessage) => void,
-  ): void {
+  function forward(req: http.IncomingMessage, res: http.ServerResponse, onResponse: (up: http.IncomingMessage) => void): void {
     stats.forwarded++;
     const upReq = http.request({
       agent,
@@ -203,7 +207,10 @@ export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy
         return;
       case "reset-after":
         return forward(req, res, (up) => {
-          readAll(up).then(() => req.socket.destroy(), () => req.socket.destroy());
+          readAll(up).then(
+            () => req.socket.destroy(),
+            () => req.socket.destroy(),
+          );
         });
       case "invalid-json":
         return forward(req, res, (up) => {
@@ -216,13 +223,16 @@ export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy
         });
       case "truncate":
         return forward(req, res, (up) => {
-          readAll(up).then((body) => {
-            const headers = copyHeaders(up);
-            headers["content-length"] ??= body.length;
-            res.writeHead(up.statusCode ?? 200, headers);
-            res.flushHeaders();
-            res.write(body.subarray(0, Math.floor(body.length / 2)), () => req.socket.destroy());
-          }, () => res.destroy());
+          readAll(up).then(
+            (body) => {
+              const headers = copyHeaders(up);
+              headers["content-length"] ??= body.length;
+              res.writeHead(up.statusCode ?? 200, headers);
+              res.flushHeaders();
+              res.write(body.subarray(0, Math.floor(body.length / 2)), () => req.socket.destroy());
+            },
+            () => res.destroy(),
+          );
         });
       case "delay": {
         const onClose = () => {

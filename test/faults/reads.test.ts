@@ -46,7 +46,13 @@ describe.each(SEEDS)(`paginated read of ${COUNT} records, 10%% of requests fault
   it("with retries, emits every record exactly once, in order", async () => {
     const client = proxiedClient(proxy, { retry: 10, retryPolicy: { baseDelay: 5 } }, server.url);
     const listing = client.bucket(BUCKET).collection(CID).listRecords({ pages: Infinity });
-    const ids = await lastValueFrom(listing.pipe(records(), map((r) => r.id), toArray()));
+    const ids = await lastValueFrom(
+      listing.pipe(
+        records(),
+        map((r) => r.id),
+        toArray(),
+      ),
+    );
     expect(ids).toEqual(expected);
     const faulted = proxy.stats.requests - proxy.stats.faults.none;
     expect(faulted).toBeGreaterThan(0);
@@ -59,7 +65,12 @@ describe.each(SEEDS)(`paginated read of ${COUNT} records, 10%% of requests fault
     const client = proxiedClient(proxy, {}, server.url);
     const ids: string[] = [];
     const listing = client.bucket(BUCKET).collection(CID).listRecords({ pages: Infinity });
-    const error = await lastValueFrom(listing.pipe(records(), tap((r) => ids.push(r.id)))).then(
+    const error = await lastValueFrom(
+      listing.pipe(
+        records(),
+        tap((r) => ids.push(r.id)),
+      ),
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -28,10 +28,15 @@ afterEach(() => proxy?.close());
 async function collection(retryAfter: string) {
   proxy = await proxyFor(kintoUrl(), { retryAfter });
   proxy.next("503");
-  return { proxy, records: proxiedClient(proxy, { retry: 3, retryPolicy: { baseDelay: 5 } }).bucket(BUCKET).collection("c") };
+  return {
+    proxy,
+    records: proxiedClient(proxy, { retry: 3, retryPolicy: { baseDelay: 5 } })
+      .bucket(BUCKET)
+      .collection("c"),
+  };
 }
 
-it('Retry-After: 86400 fails with RetryAfterTooLongError carrying delayMs 86400000, without waiting', async () => {
+it("Retry-After: 86400 fails with RetryAfterTooLongError carrying delayMs 86400000, without waiting", async () => {
   const { proxy, records } = await collection("86400");
   const error = await lastValueFrom(records.getRecord("here")).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(RetryAfterTooLongError);
@@ -41,14 +46,14 @@ it('Retry-After: 86400 fails with RetryAfterTooLongError carrying delayMs 864000
   expect(proxy.stats.requests).toBe(1);
 });
 
-it('Retry-After: soon falls back to the exponential delay: the GET is retried and succeeds', async () => {
+it("Retry-After: soon falls back to the exponential delay: the GET is retried and succeeds", async () => {
   const { proxy, records } = await collection("soon");
   const result = await lastValueFrom(records.getRecord("here"));
   expect(result.data).toEqual((await raw("GET", `${RECORDS}/here`)).json.data);
   expect(proxy.stats.log.map((e) => e.fault)).toEqual(["503", "none"]);
 });
 
-it('Retry-After: soon on a POST without id is a plain 503: not retried, nothing written', async () => {
+it("Retry-After: soon on a POST without id is a plain 503: not retried, nothing written", async () => {
   const { proxy, records } = await collection("soon");
   const error = await lastValueFrom(records.createRecord({ posted: true })).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(KintoHttpError);
@@ -58,7 +63,7 @@ it('Retry-After: soon on a POST without id is a plain 503: not retried, nothing 
   expect((await rawAll(kintoUrl(), RECORDS)).filter((r) => r.posted)).toEqual([]);
 });
 
-it('Retry-After: 0 on a POST without id is retried (the server did nothing) and writes once', async () => {
+it("Retry-After: 0 on a POST without id is retried (the server did nothing) and writes once", async () => {
   const { proxy, records } = await collection("0");
   const result = await lastValueFrom(records.createRecord({ once: true }));
   expect(proxy.stats.log.map((e) => e.fault)).toEqual(["503", "none"]);

@@ -16,7 +16,13 @@ export function serverInfo(capabilities: Record<string, object> = {}, batchMaxRe
 }
 
 /** Kinto's JSON error body. */
-export const kintoError = (code: number, errno: number, error: string, message: string, details?: unknown) => ({ code, errno, error, message, details });
+export const kintoError = (code: number, errno: number, error: string, message: string, details?: unknown) => ({
+  code,
+  errno,
+  error,
+  message,
+  details,
+});
 
 /** Collects process warnings (`TimeoutOverflowWarning`...) until `stop()`. */
 export function warnings(): { names: string[]; stop(): void } {

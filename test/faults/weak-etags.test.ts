@@ -20,7 +20,8 @@ async function etagProxy(): Promise<{ url: string; close(): Promise<void> }> {
     req.on("data", (c: Buffer) => chunks.push(c));
     const relay = async () => {
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && !["host", "connection", "content-length"].includes(k)) headers[k] = v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === "string" && !["host", "connection", "content-length"].includes(k)) headers[k] = v;
       const answer = await fetch(upstream + (req.url ?? ""), {
         method: req.method,
         headers,
@@ -75,7 +76,7 @@ afterEach(() => (rewrite = (etag) => etag));
 const collection = () => new KintoClient(proxy.url, { headers: { Authorization: AUTH } }).bucket(bucket).collection("c");
 const serverTimestamp = async () => (await raw("HEAD", RECORDS)).headers.get("ETag")!.replace(/"/g, "");
 
-describe("weak ETags (W/\"123\")", () => {
+describe('weak ETags (W/"123")', () => {
   it("getRecordsTimestamp() and page.last_modified give the timestamp", async () => {
     rewrite = weak;
     const expected = await serverTimestamp();

@@ -30,14 +30,22 @@ async function collection(cid: string): Promise<void> {
 describe.each(SEEDS)("PUT and DELETE of ids, 30%% of writes faulted (seed %i)", (seed) => {
   let proxy: FaultProxy;
   beforeEach(async () => {
-    proxy = await proxyFor(kintoUrl(), { seed, rate: 0.3, faults: ["reset-before", "reset-after", "truncate", "503"], retryAfter: "0", filter: isWrite });
+    proxy = await proxyFor(kintoUrl(), {
+      seed,
+      rate: 0.3,
+      faults: ["reset-before", "reset-after", "truncate", "503"],
+      retryAfter: "0",
+      filter: isWrite,
+    });
   });
   afterEach(() => proxy.close());
 
   it("every call succeeds once retried, and the server holds exactly what was written", async () => {
     const cid = `seed-${seed}`;
     await collection(cid);
-    const posts = proxiedClient(proxy, { retry: 10, safe: true, retryPolicy: { baseDelay: 5 } }).bucket(BUCKET).collection(cid);
+    const posts = proxiedClient(proxy, { retry: 10, safe: true, retryPolicy: { baseDelay: 5 } })
+      .bucket(BUCKET)
+      .collection(cid);
     const created = [];
     for (let i = 0; i < 20; i++) created.push((await lastValueFrom(posts.createRecord({ id: `r${i}`, n: i }))).data);
     const updated = [];
@@ -111,7 +119,9 @@ describe("writes whose answer was lost", () => {
     await collection("race");
     proxy.next("reset-before");
     const slow = proxiedClient(proxy, { retry: 1, retryPolicy: { baseDelay: 2000, random: () => 0.99 } });
-    const pending = lastValueFrom(slow.bucket(BUCKET).collection("race").createRecord({ id: "r", by: "client" }, { safe: true })).catch((e: unknown) => e);
+    const pending = lastValueFrom(slow.bucket(BUCKET).collection("race").createRecord({ id: "r", by: "client" }, { safe: true })).catch(
+      (e: unknown) => e,
+    );
     await until(() => proxy.stats.requests === 1, "the first attempt");
     const theirs = (await raw("PUT", `${records("race")}/r`, { data: { by: "someone else" } })).json.data;
     const error = await pending;

@@ -79,7 +79,10 @@ describe("client.request: any endpoint through the client's chain", () => {
     const bid = uniqueName("rawreq");
     const client = testClient();
     const created = await firstValueFrom(
-      client.request({ method: "PUT", path: `/buckets/${bid}`, body: { data: { title: "raw" } } }, { codec: t.type({ data: t.type({ id: t.string, title: t.string }) }) }),
+      client.request(
+        { method: "PUT", path: `/buckets/${bid}`, body: { data: { title: "raw" } } },
+        { codec: t.type({ data: t.type({ id: t.string, title: t.string }) }) },
+      ),
     );
     expect(created.status).toBe(201);
     expect(created.json.data).toMatchObject({ id: bid, title: "raw" });
@@ -95,7 +98,9 @@ describe("client.request: any endpoint through the client's chain", () => {
 
   it("fails with typed errors: a payload that does not match the codec names its JSON path; a 404 has no credential", async () => {
     const client = testClient();
-    const invalid = await firstValueFrom(client.request({ method: "GET", path: "/" }, { codec: t.type({ project_name: t.number }) })).catch((e) => e);
+    const invalid = await firstValueFrom(client.request({ method: "GET", path: "/" }, { codec: t.type({ project_name: t.number }) })).catch(
+      (e) => e,
+    );
     expect(invalid).toBeInstanceOf(PayloadValidationError);
     expect((invalid as PayloadValidationError).issues[0].path).toBe("$.project_name");
     const missing = await firstValueFrom(client.request({ method: "GET", path: `/buckets/${uniqueName("nope")}` })).catch((e) => e);
@@ -125,7 +130,8 @@ describe("client.request: any endpoint through the client's chain", () => {
 
   it("retries a transient failure of an idempotent request, as every call does", async () => {
     let failures = 1;
-    const flaky = ((url: string, init: RequestInit) => (failures-- > 0 ? Promise.reject(new TypeError("fetch failed (injected)")) : fetch(url, init))) as typeof fetch;
+    const flaky = ((url: string, init: RequestInit) =>
+      failures-- > 0 ? Promise.reject(new TypeError("fetch failed (injected)")) : fetch(url, init)) as typeof fetch;
     const client = testClient({ fetch: flaky, retry: 1, retryPolicy: { baseDelay: 1 } });
     const { status } = await firstValueFrom(client.request({ method: "GET", path: "/" }));
     expect(status).toBe(200);

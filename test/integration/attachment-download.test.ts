@@ -87,7 +87,9 @@ describe("downloadAttachment", () => {
     damaged[1234] ^= 0xff;
     writeFileSync(onDisk, damaged);
     const seen: Uint8Array[] = [];
-    const error = await new Promise<unknown>((ok) => coll.downloadAttachment("r1").subscribe({ next: (b) => seen.push(b), error: ok, complete: () => ok(null) }));
+    const error = await new Promise<unknown>((ok) =>
+      coll.downloadAttachment("r1").subscribe({ next: (b) => seen.push(b), error: ok, complete: () => ok(null) }),
+    );
     expect(error).toBeInstanceOf(AttachmentIntegrityError);
     const integrity = error as AttachmentIntegrityError;
     expect(integrity.expectedHash).toBe(createHash("sha256").update(bytes).digest("hex"));
@@ -142,7 +144,9 @@ describe("streamAttachment", () => {
     damaged[99_999] ^= 1;
     writeFileSync(onDisk, damaged);
     let size = 0;
-    const error = await new Promise<unknown>((ok) => coll.streamAttachment("r1").subscribe({ next: (c) => (size += c.length), error: ok, complete: () => ok(null) }));
+    const error = await new Promise<unknown>((ok) =>
+      coll.streamAttachment("r1").subscribe({ next: (c) => (size += c.length), error: ok, complete: () => ok(null) }),
+    );
     expect(error).toBeInstanceOf(AttachmentIntegrityError);
     expect(size).toBe(bytes.length);
   });

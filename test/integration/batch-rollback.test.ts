@@ -52,7 +52,9 @@ interface Run {
  * round: `rounds` of them, or, when `untilRollbacks`, until that many batches had a 409 inside.
  */
 async function concurrentCreates(cid: string, retry: number, rounds: number, untilRollbacks = Infinity): Promise<Run> {
-  const collection = testClient({ retry, retryPolicy: { baseDelay: 20 } }).bucket(BUCKET).collection(cid);
+  const collection = testClient({ retry, retryPolicy: { baseDelay: 20 } })
+    .bucket(BUCKET)
+    .collection(cid);
   const run: Run = { responses: [], sent: [], refused: [] };
   let n = 0;
   let withRollback = 0;
@@ -61,7 +63,9 @@ async function concurrentCreates(cid: string, retry: number, rounds: number, unt
       const values = Array.from({ length: PER_BATCH }, () => n++);
       run.sent.push(...values);
       try {
-        const result = await lastValueFrom(collection.batch<CheckedBatchResponse[]>((b) => values.forEach((value) => b.createRecord({ n: value }))));
+        const result = await lastValueFrom(
+          collection.batch<CheckedBatchResponse[]>((b) => values.forEach((value) => b.createRecord({ n: value }))),
+        );
         run.responses.push(...result);
         if (result.some((r) => r.outcome === "rolled-back")) withRollback++;
       } catch (error) {
@@ -124,12 +128,14 @@ it("aggregate counts rolled-back writes apart from the published ones", async ()
   const collection = testClient().bucket(BUCKET).collection(cid);
   const results = await Promise.all(
     Array.from({ length: PARALLEL }, (_, k) =>
-      lastValueFrom(collection.batch<AggregateResponse>((b) => Array.from({ length: PER_BATCH }, (_, i) => b.createRecord({ n: k * PER_BATCH + i })), { aggregate: true })).catch(
-        (error: KintoHttpError) => {
-          if (error.status !== 409) throw error;
-          return undefined; // refused whole: nothing of it is on the server (checked above)
-        },
-      ),
+      lastValueFrom(
+        collection.batch<AggregateResponse>((b) => Array.from({ length: PER_BATCH }, (_, i) => b.createRecord({ n: k * PER_BATCH + i })), {
+          aggregate: true,
+        }),
+      ).catch((error: KintoHttpError) => {
+        if (error.status !== 409) throw error;
+        return undefined; // refused whole: nothing of it is on the server (checked above)
+      }),
     ),
   );
   const server = await serverRecords(cid);

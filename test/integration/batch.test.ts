@@ -70,7 +70,9 @@ describe("collection.batch", () => {
     expect(result.conflicts[0].type).toBe("outgoing");
     expect(result.conflicts[0].local).toEqual({ data: { id: "taken", owner: "client" } });
     expect(result.conflicts[0].remote).toMatchObject({ id: "taken", owner: "server" });
-    expect(result.skipped).toEqual([expect.objectContaining({ id: "missing", path: `/v1/buckets/${BUCKET}/collections/aggregate/records/missing` })]);
+    expect(result.skipped).toEqual([
+      expect.objectContaining({ id: "missing", path: `/v1/buckets/${BUCKET}/collections/aggregate/records/missing` }),
+    ]);
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0].path).toBe(`/v1/buckets/${BUCKET}/collections/aggregate/records/bad`);
     expect((result.errors[0].error as { code: number }).code).toBe(400);
@@ -147,7 +149,11 @@ describe("bucket.batch and client.batch", () => {
     );
     expect(viaClient.map((r) => r.status)).toEqual([201]);
     const aggregated = await lastValueFrom(
-      client.batch<AggregateResponse>((batch) => batch.createRecord({ id: "c2" }), { bucket: BUCKET, collection: "client", aggregate: true }),
+      client.batch<AggregateResponse>((batch) => batch.createRecord({ id: "c2" }), {
+        bucket: BUCKET,
+        collection: "client",
+        aggregate: true,
+      }),
     );
     expect(aggregated.published).toHaveLength(1);
     expect(await serverIds("client")).toEqual(["c1", "c2"]);

@@ -51,7 +51,9 @@ describe("bucket data and permissions", () => {
 
 describe("collections", () => {
   it("createCollection with id, data and permissions, or with a generated id", async () => {
-    const { data, permissions } = await firstValueFrom(bucket.createCollection("posts", { data: { version: 1 }, permissions: { read: ["system.Everyone"] } }));
+    const { data, permissions } = await firstValueFrom(
+      bucket.createCollection("posts", { data: { version: 1 }, permissions: { read: ["system.Everyone"] } }),
+    );
     expect(data).toMatchObject({ id: "posts", version: 1 });
     expect(permissions?.read).toEqual(["system.Everyone"]);
     const server = await raw("GET", `${path}/collections/posts`);
@@ -63,7 +65,8 @@ describe("collections", () => {
   });
 
   it("listCollections, getCollectionsTimestamp, deleteCollection, deleteCollections with filters", async () => {
-    for (const id of ["c1", "c2", "c3"]) await firstValueFrom(bucket.createCollection(id, { data: { kind: id === "c1" ? "keep" : "drop" } }));
+    for (const id of ["c1", "c2", "c3"])
+      await firstValueFrom(bucket.createCollection(id, { data: { kind: id === "c1" ? "keep" : "drop" } }));
     const listed = await lastValueFrom(bucket.listCollections({ sort: "id", pages: Infinity, limit: 2 }).pipe(allRecords()));
     const server = (await raw("GET", `${path}/collections?_sort=id`)).json.data;
     expect(listed).toEqual(server);
@@ -136,7 +139,9 @@ describe("history", () => {
     ]);
     const server = (await raw("GET", `${path}/history?collection_id=hist&resource_name=record`)).json.data;
     expect(page.data).toEqual(server);
-    const created = await firstValueFrom(bucket.listHistory({ filters: { action: "create", resource_name: "collection", collection_id: "hist" } }));
+    const created = await firstValueFrom(
+      bucket.listHistory({ filters: { action: "create", resource_name: "collection", collection_id: "hist" } }),
+    );
     expect(created.data).toHaveLength(1);
   });
 });

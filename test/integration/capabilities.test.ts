@@ -20,12 +20,22 @@ async function bareKinto(): Promise<{ url: string; stop(): Promise<void> }> {
   const venv = process.env.KINTO_VENV ?? join(root, ".venv-kinto");
   const dir = mkdtempSync(join(tmpdir(), "kinto-rx-bare-"));
   const ini = readFileSync(join(root, "test/kinto.ini"), "utf8")
-    .replace(/^kinto\.includes = [^]*?kinto_attachment\n/m, "kinto.includes = kinto.plugins.default_bucket\n                 kinto.plugins.accounts\n")
+    .replace(
+      /^kinto\.includes = [^]*?kinto_attachment\n/m,
+      "kinto.includes = kinto.plugins.default_bucket\n                 kinto.plugins.accounts\n",
+    )
     .replace("kinto.experimental_permissions_endpoint = true", "kinto.experimental_permissions_endpoint = false");
   writeFileSync(join(dir, "kinto.ini"), ini);
   const port = await freePort();
-  const vars = { http_port: String(port), paginate_by: "10", attachment_path: join(dir, "a"), attachment_url: `http://127.0.0.1:${port}/a` };
-  const child = spawn(join(venv, "bin/pserve"), [join(dir, "kinto.ini"), ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], { stdio: ["ignore", "ignore", "pipe"] });
+  const vars = {
+    http_port: String(port),
+    paginate_by: "10",
+    attachment_path: join(dir, "a"),
+    attachment_url: `http://127.0.0.1:${port}/a`,
+  };
+  const child = spawn(join(venv, "bin/pserve"), [join(dir, "kinto.ini"), ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let log = "";
   child.stderr?.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}/v1`;
@@ -69,7 +79,10 @@ describe("a server without the plugin", () => {
   });
 
   it.each([
-    ["attachments", (c: KintoClient) => c.bucket(BUCKET).collection("c").addAttachment("data:text/plain;name=a.txt;base64,SGk=", { id: "r1" })],
+    [
+      "attachments",
+      (c: KintoClient) => c.bucket(BUCKET).collection("c").addAttachment("data:text/plain;name=a.txt;base64,SGk=", { id: "r1" }),
+    ],
     ["attachments", (c: KintoClient) => c.bucket(BUCKET).collection("c").removeAttachment("r1")],
     ["history", (c: KintoClient) => c.bucket(BUCKET).listHistory()],
     ["history", (c: KintoClient) => c.bucket(BUCKET).collection("c").listRecords({ at: 1_700_000_000_000 })],
@@ -93,7 +106,9 @@ describe("a server without the plugin", () => {
 
 describe("a server with the plugins", () => {
   it("a 404 of a missing record stays a KintoHttpError", async () => {
-    const error = await lastValueFrom(testClient().bucket(uniqueName("none")).collection("c").removeAttachment("nope")).catch((e: unknown) => e);
+    const error = await lastValueFrom(testClient().bucket(uniqueName("none")).collection("c").removeAttachment("nope")).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(KintoHttpError);
     expect(error).not.toBeInstanceOf(MissingCapabilityError);
   });

@@ -17,7 +17,8 @@ async function rawAs(auth: string, method: string, path: string): Promise<{ stat
   return { status: response.status, json: text ? JSON.parse(text) : undefined };
 }
 
-const own = (options: Parameters<typeof testClient>[0] = {}) => testClient({ ...options, headers: { Authorization: OWN_USER, ...options.headers } });
+const own = (options: Parameters<typeof testClient>[0] = {}) =>
+  testClient({ ...options, headers: { Authorization: OWN_USER, ...options.headers } });
 
 describe("buckets", () => {
   const ids = [`${PREFIX}-a`, `${PREFIX}-b`, `${PREFIX}-c`];
@@ -30,14 +31,20 @@ describe("buckets", () => {
     const first = await firstValueFrom(client.listBuckets({ filters: { in_id: ids }, sort: "id" }));
     expect(first.data.map((b) => b.id)).toEqual(ids);
     const counter = countingFetch();
-    const pages = await lastValueFrom(own({ fetch: counter.fetch }).listBuckets({ filters: { in_id: ids }, sort: "-id", limit: 1, pages: Infinity }).pipe(toArray()));
+    const pages = await lastValueFrom(
+      own({ fetch: counter.fetch })
+        .listBuckets({ filters: { in_id: ids }, sort: "-id", limit: 1, pages: Infinity })
+        .pipe(toArray()),
+    );
     expect(pages.map((p) => p.data.map((b) => b.id))).toEqual([[ids[2]], [ids[1]], [ids[0]]]);
     expect(counter.count("GET")).toBe(3);
   });
 
   it("createBucket with an id, data and permissions", async () => {
     const id = `${PREFIX}-made`;
-    const { data, permissions } = await firstValueFrom(own().createBucket(id, { data: { title: "Made" }, permissions: { read: ["system.Everyone"] } }));
+    const { data, permissions } = await firstValueFrom(
+      own().createBucket(id, { data: { title: "Made" }, permissions: { read: ["system.Everyone"] } }),
+    );
     expect(data).toMatchObject({ id, title: "Made" });
     expect(permissions?.read).toEqual(["system.Everyone"]);
     const server = await rawAs(OWN_USER, "GET", `/buckets/${id}`);
@@ -72,7 +79,8 @@ describe("buckets", () => {
 
   it("deleteBuckets deletes only the buckets matching the filters", async () => {
     const client = own();
-    for (const id of ["x1", "x2", "keep"]) await firstValueFrom(client.createBucket(`${PREFIX}-${id}`, { data: { doomed: id !== "keep" } }));
+    for (const id of ["x1", "x2", "keep"])
+      await firstValueFrom(client.createBucket(`${PREFIX}-${id}`, { data: { doomed: id !== "keep" } }));
     const tombstones = await firstValueFrom(client.deleteBuckets({ filters: { doomed: true } }));
     expect(tombstones.data.map((t) => t.id).sort()).toEqual([`${PREFIX}-x1`, `${PREFIX}-x2`]);
     const left = (await rawAs(OWN_USER, "GET", `/buckets?_sort=id`)).json.data.map((b: { id: string }) => b.id);
@@ -85,7 +93,11 @@ describe("buckets", () => {
     const entries = await lastValueFrom(own().listPermissions({ pages: Infinity }).pipe(allRecords()));
     const bucket = entries.find((e) => e.resource_name === "bucket" && e.id === ids[1]);
     expect(bucket?.permissions).toEqual(expect.arrayContaining(["write", "read", "collection:create"]));
-    const other = await lastValueFrom(testClient({ headers: { Authorization: OTHER_USER } }).listPermissions({ pages: Infinity }).pipe(allRecords()));
+    const other = await lastValueFrom(
+      testClient({ headers: { Authorization: OTHER_USER } })
+        .listPermissions({ pages: Infinity })
+        .pipe(allRecords()),
+    );
     expect(other.some((e) => e.id === ids[1])).toBe(false);
     // The root entry has no id.
     expect(entries.find((e) => e.uri === "/")?.permissions).toEqual(expect.arrayContaining(["bucket:create"]));

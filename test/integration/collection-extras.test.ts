@@ -45,7 +45,10 @@ describe("listRecords({at}): snapshots rebuilt from history", () => {
     const pages1 = await lastValueFrom(coll.listRecords({ at: t1 }).pipe(toArray()));
     expect(pages1).toHaveLength(1);
     expect(pages1[0]).toMatchObject({ last_modified: String(t1), totalRecords: 2, hasNextPage: false });
-    expect(pages1[0].data.map((r) => [r.id, r.v])).toEqual([["b", 1], ["a", 1]]);
+    expect(pages1[0].data.map((r) => [r.id, r.v])).toEqual([
+      ["b", 1],
+      ["a", 1],
+    ]);
 
     const at2 = await firstValueFrom(coll.listRecords({ at: t2 }));
     const now = (await raw("GET", `${base("snap")}/records`)).json.data;
@@ -58,7 +61,8 @@ describe("listRecords({at}): snapshots rebuilt from history", () => {
     const purge = await raw("DELETE", `/buckets/${BUCKET}/history?resource_name=collection&collection_id=nohist`);
     expect(purge.status).toBe(200);
     // As a server without the snapshot endpoint: the snapshot request goes to a route it does not have.
-    const withoutSnapshots = ((url: string, init: RequestInit) => fetch(url.replace("/snapshot/", "/snapshot-unknown/"), init)) as typeof fetch;
+    const withoutSnapshots = ((url: string, init: RequestInit) =>
+      fetch(url.replace("/snapshot/", "/snapshot-unknown/"), init)) as typeof fetch;
     const coll = testClient({ fetch: withoutSnapshots }).bucket(BUCKET).collection("nohist");
     await expect(firstValueFrom(coll.listRecords({ at: Date.now() }))).rejects.toThrow(/history has no creation/);
   });
@@ -86,12 +90,19 @@ describe("attachments (kinto-attachment)", () => {
     expect(data.id).toMatch(/^[0-9a-f-]{36}$/);
     const server = (await raw("GET", `${base("files")}/records/${data.id}`)).json.data;
     expect(server).toEqual(data);
-    expect(server).toMatchObject({ title: "First post", attachment: { filename: "hello.txt", mimetype: "text/plain", size: text.length, hash: sha256 } });
+    expect(server).toMatchObject({
+      title: "First post",
+      attachment: { filename: "hello.txt", mimetype: "text/plain", size: text.length, hash: sha256 },
+    });
   });
 
   it("addAttachment with id, filename and permissions; removeAttachment clears it", async () => {
     const envelope = await firstValueFrom(
-      coll.addAttachment(dataURL, { id: "post-1", title: "Renamed" }, { filename: "notes.txt", permissions: { read: ["system.Everyone"] } }),
+      coll.addAttachment(
+        dataURL,
+        { id: "post-1", title: "Renamed" },
+        { filename: "notes.txt", permissions: { read: ["system.Everyone"] } },
+      ),
     );
     expect(envelope.permissions?.read).toEqual(["system.Everyone"]);
     let server = await raw("GET", `${base("files")}/records/post-1`);
@@ -111,7 +122,9 @@ describe("attachments (kinto-attachment)", () => {
     await expect(firstValueFrom(counted.addAttachment("not a data url", {}))).rejects.toThrow(InvalidArgumentError);
     expect(counter.count()).toBe(0);
     const current = (await raw("GET", `${base("files")}/records/post-1`)).json.data;
-    const error = await firstValueFrom(coll.addAttachment(dataURL, { id: "post-1" }, { safe: true, last_modified: current.last_modified - 1 })).catch((e) => e);
+    const error = await firstValueFrom(
+      coll.addAttachment(dataURL, { id: "post-1" }, { safe: true, last_modified: current.last_modified - 1 }),
+    ).catch((e) => e);
     expect(error).toBeInstanceOf(KintoHttpError);
     expect(error.status).toBe(412);
     expect(error.existing).toEqual(current);
@@ -166,7 +179,13 @@ describe("options cascade client → bucket → collection → call", () => {
     await lastValueFrom(coll.listRecords({ limit: 2, pages: Infinity, headers: { "X-Call": "call", "X-Level": "call" } }));
     expect(capture.sent).toHaveLength(2);
     for (const { headers } of capture.sent) {
-      expect(headers).toMatchObject({ "X-Client": "client", "X-Bucket": "bucket", "X-Collection": "collection", "X-Call": "call", "X-Level": "call" });
+      expect(headers).toMatchObject({
+        "X-Client": "client",
+        "X-Bucket": "bucket",
+        "X-Collection": "collection",
+        "X-Call": "call",
+        "X-Level": "call",
+      });
     }
     await firstValueFrom(coll.getRecord("r1"));
     expect(capture.sent[2].headers["X-Level"]).toBe("collection");
@@ -184,7 +203,9 @@ describe("options cascade client → bucket → collection → call", () => {
 
   it("retry from the bucket level, overridden by the call", async () => {
     const capture = capturingFetch();
-    const coll = testClient({ fetch: capture.fetch, retryPolicy: { baseDelay: 1 } }).bucket(BUCKET, { retry: 1 }).collection("cascade");
+    const coll = testClient({ fetch: capture.fetch, retryPolicy: { baseDelay: 1 } })
+      .bucket(BUCKET, { retry: 1 })
+      .collection("cascade");
     capture.failNext(1);
     expect((await firstValueFrom(coll.getRecord("r1"))).data.id).toBe("r1");
     expect(capture.sent).toHaveLength(2);
@@ -213,17 +234,20 @@ describe("hostile ids", () => {
     expect(counter.count()).toBe(0);
   });
 
-  it.each(["a/b", "..%2F..", "?x", "#y", "%2F", "with space", "é日本"])("sends %p as one encoded segment, touching nothing else", async (id) => {
-    expect((await raw("PUT", base("hostile"))).status).toBeLessThan(300);
-    const before = (await raw("GET", `/buckets/${BUCKET}/collections?_sort=id`)).json.data;
-    const counter = countingFetch();
-    const coll = testClient({ fetch: counter.fetch }).bucket(BUCKET).collection("hostile");
-    const error = await firstValueFrom(coll.createRecord({ id, x: 1 })).catch((e) => e);
-    expect(counter.urls).toEqual([`${process.env.KINTO_URL}${base("hostile")}/records/${encodeURIComponent(id)}`]);
-    // Kinto refuses these ids (400 invalid id, or 404 once its router decoded %2F): nothing is written.
-    expect(error).toBeInstanceOf(KintoHttpError);
-    expect([400, 404]).toContain(error.status);
-    expect((await raw("GET", `${base("hostile")}/records`)).json.data).toEqual([]);
-    expect((await raw("GET", `/buckets/${BUCKET}/collections?_sort=id`)).json.data).toEqual(before);
-  });
+  it.each(["a/b", "..%2F..", "?x", "#y", "%2F", "with space", "é日本"])(
+    "sends %p as one encoded segment, touching nothing else",
+    async (id) => {
+      expect((await raw("PUT", base("hostile"))).status).toBeLessThan(300);
+      const before = (await raw("GET", `/buckets/${BUCKET}/collections?_sort=id`)).json.data;
+      const counter = countingFetch();
+      const coll = testClient({ fetch: counter.fetch }).bucket(BUCKET).collection("hostile");
+      const error = await firstValueFrom(coll.createRecord({ id, x: 1 })).catch((e) => e);
+      expect(counter.urls).toEqual([`${process.env.KINTO_URL}${base("hostile")}/records/${encodeURIComponent(id)}`]);
+      // Kinto refuses these ids (400 invalid id, or 404 once its router decoded %2F): nothing is written.
+      expect(error).toBeInstanceOf(KintoHttpError);
+      expect([400, 404]).toContain(error.status);
+      expect((await raw("GET", `${base("hostile")}/records`)).json.data).toEqual([]);
+      expect((await raw("GET", `/buckets/${BUCKET}/collections?_sort=id`)).json.data).toEqual(before);
+    },
+  );
 });

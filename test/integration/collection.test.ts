@@ -115,7 +115,9 @@ describe("records CRUD", () => {
 
   it("deleteRecord: safe with a stale timestamp fails, with the current one deletes", async () => {
     const { data } = await firstValueFrom(coll.createRecord({ id: "d1" }));
-    await expect(firstValueFrom(coll.deleteRecord({ id: "d1", last_modified: data.last_modified - 1 }, { safe: true }))).rejects.toMatchObject({ status: 412 });
+    await expect(
+      firstValueFrom(coll.deleteRecord({ id: "d1", last_modified: data.last_modified - 1 }, { safe: true })),
+    ).rejects.toMatchObject({ status: 412 });
     expect((await raw("GET", `${base("crud")}/records/d1`)).status).toBe(200);
     const deleted = await firstValueFrom(coll.deleteRecord(data, { safe: true }));
     expect(deleted.data).toMatchObject({ id: "d1", deleted: true });

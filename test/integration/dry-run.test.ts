@@ -20,11 +20,16 @@ afterAll(async () => {
 
 function dryClient(reads?: "send" | "record") {
   const requests: DryRunRequest[] = [];
-  const client = new KintoClient(kintoUrl(), { headers: { Authorization: AUTH }, safe: true, interceptors: [dryRun((r) => requests.push(r), { reads })] });
+  const client = new KintoClient(kintoUrl(), {
+    headers: { Authorization: AUTH },
+    safe: true,
+    interceptors: [dryRun((r) => requests.push(r), { reads })],
+  });
   return { collection: client.bucket(BUCKET).collection("c"), requests };
 }
 
-const recordIds = async () => ((await raw("GET", `/buckets/${BUCKET}/collections/c/records`)).json.data as { id: string }[]).map((r) => r.id).sort();
+const recordIds = async () =>
+  ((await raw("GET", `/buckets/${BUCKET}/collections/c/records`)).json.data as { id: string }[]).map((r) => r.id).sort();
 
 describe("dry runs", () => {
   it("records the writes of operations, a batch and an upload; the server holds nothing new", async () => {
@@ -41,7 +46,9 @@ describe("dry runs", () => {
     ]);
     expect(requests[0]).toMatchObject({ headers: { "If-None-Match": "*" }, body: { data: { id: "draft", title: "x" } } });
     expect(requests[1].headers).toEqual({ "If-Match": '"1"' });
-    expect((requests[2].body as { requests: { path: string }[] }).requests.map((r) => r.path)).toEqual([`/v1/buckets/${BUCKET}/collections/c/records/in-dry-batch`]);
+    expect((requests[2].body as { requests: { path: string }[] }).requests.map((r) => r.path)).toEqual([
+      `/v1/buckets/${BUCKET}/collections/c/records/in-dry-batch`,
+    ]);
     expect((requests[3].body as { requests: unknown[] }).requests).toHaveLength(2);
     expect(await recordIds()).toEqual(["kept"]);
   });
@@ -54,7 +61,9 @@ describe("dry runs", () => {
 
     const recording = dryClient("record");
     await lastValueFrom(recording.collection.getRecord("kept", { headers: { Authorization: "Bearer secret-token" } }).pipe(toArray()));
-    expect(recording.requests).toEqual([{ method: "GET", path: `/buckets/${BUCKET}/collections/c/records/kept`, headers: { Authorization: "[redacted]" } }]);
+    expect(recording.requests).toEqual([
+      { method: "GET", path: `/buckets/${BUCKET}/collections/c/records/kept`, headers: { Authorization: "[redacted]" } },
+    ]);
     expect(JSON.stringify(recording.requests)).not.toContain("secret-token");
   });
 });

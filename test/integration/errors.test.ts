@@ -9,7 +9,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { lastValueFrom, type Observable } from "rxjs";
-import { InvalidArgumentError, KintoClient, KintoHttpError, NetworkError, NetworkTimeoutError, OutcomeUnknownError, PayloadValidationError, UnparseableResponseError } from "../../src";
+import {
+  InvalidArgumentError,
+  KintoClient,
+  KintoHttpError,
+  NetworkError,
+  NetworkTimeoutError,
+  OutcomeUnknownError,
+  PayloadValidationError,
+  UnparseableResponseError,
+} from "../../src";
 import { kintoUrl, raw, testClient, uniqueName } from "../helpers";
 import { freePort } from "../server/kinto-server";
 
@@ -117,7 +126,9 @@ describe("KintoHttpError on real error responses", () => {
   it("412: a safe update with a stale timestamp carries the current record", async () => {
     const created = await lastValueFrom(things().createRecord({ id: "rec-412", title: "v1" }));
     await raw("PATCH", `/buckets/${BUCKET}/collections/things/records/rec-412`, { data: { title: "v2" } });
-    const error = await failure(things().updateRecord({ id: "rec-412", title: "mine" }, { safe: true, last_modified: created.data.last_modified }));
+    const error = await failure(
+      things().updateRecord({ id: "rec-412", title: "mine" }, { safe: true, last_modified: created.data.last_modified }),
+    );
     expect(error).toBeInstanceOf(KintoHttpError);
     expect(error).toMatchObject({ status: 412, errno: 114, code: 412, error: "Precondition Failed" });
     expect((error as KintoHttpError).existing).toMatchObject({ id: "rec-412", title: "v2" });
@@ -204,7 +215,9 @@ describe("credentials never leak", () => {
         failure(new KintoClient(closedPort, options).createBucket(null)),
         failure(new KintoClient(invalidJson.url, options).bucket("b").getData()),
         failure(new KintoClient(wrongShape.url, options).fetchServerInfo()),
-        failure(new KintoClient(kintoUrl(), { ...options, headers: { Authorization: `${SECRET}\r\nX-Injected: 1` } }).bucket(bucket).getData()),
+        failure(
+          new KintoClient(kintoUrl(), { ...options, headers: { Authorization: `${SECRET}\r\nX-Injected: 1` } }).bucket(bucket).getData(),
+        ),
       ]);
       expect(errors.map((e) => (e as Error).constructor.name)).toEqual([
         "KintoHttpError",

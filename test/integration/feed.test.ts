@@ -95,7 +95,8 @@ describe("watchRecords against the real server", () => {
     };
     // A record is changed again only once the feed saw its previous version: `_since` returns the
     // latest state of each record, so two changes between polls would be one.
-    const seen = (id: string) => until(() => emitted.some((c) => key(c) === key(writes.filter((w) => w.id === id).at(-1))), `feed to see ${id}`);
+    const seen = (id: string) =>
+      until(() => emitted.some((c) => key(c) === key(writes.filter((w) => w.id === id).at(-1))), `feed to see ${id}`);
     for (let i = 0; i < 20; i++) await write("PUT", `${records(cid)}/w${i}`, { data: { n: i } });
     const batch = Array.from({ length: 15 }, (_, i) => ({ method: "PUT", path: `${records(cid)}/b${i}`, body: { data: { b: i } } }));
     const { status, json } = await raw("POST", "/batch", { requests: batch });
@@ -129,10 +130,20 @@ describe("watchRecords against the real server", () => {
     const server = await rawAll(`${records(cid)}?_since=${before}&_sort=last_modified`);
     expect(server).toEqual([...latest.values()].sort((a, b) => a.last_modified - b.last_modified));
     expect((await rawAll(records(cid))).map((r) => r.id).sort()).toEqual(
-      ["s2", "s3", "s4", ...[...Array(20).keys()].filter((i) => i < 10 || i >= 15).map((i) => `w${i}`), ...[0, 1, 2, 3, ...[...Array(7).keys()].map((i) => i + 8)].map((i) => `b${i}`)].sort(),
+      [
+        "s2",
+        "s3",
+        "s4",
+        ...[...Array(20).keys()].filter((i) => i < 10 || i >= 15).map((i) => `w${i}`),
+        ...[0, 1, 2, 3, ...[...Array(7).keys()].map((i) => i + 8)].map((i) => `b${i}`),
+      ].sort(),
     );
     // Idle polls cost one 304 each.
-    expect(answered(log).slice(-3).map((s) => s.status)).toEqual([304, 304, 304]);
+    expect(
+      answered(log)
+        .slice(-3)
+        .map((s) => s.status),
+    ).toEqual([304, 304, 304]);
   });
 
   it("with `since`, catches up through every page, in order, and stops once unsubscribed", async () => {
@@ -179,7 +190,8 @@ describe("watchRecords against the real server", () => {
     const rereads = polls.filter((poll) => poll.ifNoneMatch === undefined);
     expect(rereads.length).toBeGreaterThanOrEqual(1);
     expect(rereads.length).toBeLessThanOrEqual(4);
-    for (const poll of rereads) expect(poll).toMatchObject({ method: "GET", status: 200, url: expect.stringContaining(`_since=${timestamp - 100}`) });
+    for (const poll of rereads)
+      expect(poll).toMatchObject({ method: "GET", status: 200, url: expect.stringContaining(`_since=${timestamp - 100}`) });
     for (const poll of polls.filter((p) => p.ifNoneMatch !== undefined)) {
       expect(poll).toMatchObject({ method: "GET", status: 304, ifNoneMatch: etag });
       expect(poll.url).toContain(`_since=${timestamp}`);
@@ -209,7 +221,11 @@ describe("watchRecords against the real server", () => {
     await until(() => answered(log).length >= polls + 4, "four more polls");
     subscription.unsubscribe();
     expect(emitted).toEqual([wanted]);
-    expect(answered(log).slice(-2).map((s) => s.status)).toEqual([304, 304]);
+    expect(
+      answered(log)
+        .slice(-2)
+        .map((s) => s.status),
+    ).toEqual([304, 304]);
   });
 
   it("ends with the server's error on a non-transient failure, without retrying", async () => {
@@ -227,7 +243,13 @@ describe("watchRecords through a faulty network", () => {
   let proxy: FaultProxy;
   beforeEach(async () => {
     const origin = new URL(kintoUrl()).origin;
-    proxy = await startFaultProxy({ upstream: origin, retryAfter: "0", backoffSeconds: 1, delayMs: 10_000, filter: (r) => r.method === "GET" });
+    proxy = await startFaultProxy({
+      upstream: origin,
+      retryAfter: "0",
+      backoffSeconds: 1,
+      delayMs: 10_000,
+      filter: (r) => r.method === "GET",
+    });
   });
   afterEach(() => proxy.close());
   const remote = () => kintoUrl().replace(new URL(kintoUrl()).origin, proxy.url);
@@ -237,11 +259,16 @@ describe("watchRecords through a faulty network", () => {
     await raw("PUT", `/buckets/${BUCKET}/collections/${cid}`);
     const since = (await raw("HEAD", records(cid))).headers.get("ETag")!;
     const { fetch: logged } = loggingFetch();
-    const client = testClient({ fetch: ((url: string, init: RequestInit) => logged(url.replace(kintoUrl(), remote()), init)) as typeof fetch });
+    const client = testClient({
+      fetch: ((url: string, init: RequestInit) => logged(url.replace(kintoUrl(), remote()), init)) as typeof fetch,
+    });
     const writes: any[] = [];
     for (let i = 0; i < 12; i++) writes.push((await raw("PUT", `${records(cid)}/r${i}`, { data: { i } })).json.data);
     proxy.next("503", "reset-before", "truncate", "invalid-json", "none", "reset-after", "503");
-    const feed = client.bucket(BUCKET).collection(cid).watchRecords({ since, interval: 20, retryPolicy: { baseDelay: 10 }, limit: 5 });
+    const feed = client
+      .bucket(BUCKET)
+      .collection(cid)
+      .watchRecords({ since, interval: 20, retryPolicy: { baseDelay: 10 }, limit: 5 });
     const changes = await lastValueFrom(feed.pipe(take(12), toArray()));
     expect(changes).toEqual(writes);
     expect(proxy.stats.faults).toMatchObject({ "503": 2, "reset-before": 1, truncate: 1, "invalid-json": 1, "reset-after": 1 });
@@ -251,7 +278,9 @@ describe("watchRecords through a faulty network", () => {
     const cid = "backoff";
     await raw("PUT", `/buckets/${BUCKET}/collections/${cid}`);
     const { fetch: logged, log } = loggingFetch();
-    const client = testClient({ fetch: ((url: string, init: RequestInit) => logged(url.replace(kintoUrl(), remote()), init)) as typeof fetch });
+    const client = testClient({
+      fetch: ((url: string, init: RequestInit) => logged(url.replace(kintoUrl(), remote()), init)) as typeof fetch,
+    });
     let release = 0;
     client.backoff$.subscribe((at) => (release = Math.max(release, at)));
     const since = (await raw("HEAD", records(cid))).headers.get("ETag")!;
@@ -268,7 +297,9 @@ describe("watchRecords through a faulty network", () => {
   it("unsubscribing aborts the request in flight", async () => {
     const cid = "abort";
     await raw("PUT", `/buckets/${BUCKET}/collections/${cid}`);
-    const client = testClient({ fetch: ((url: string, init: RequestInit) => fetch(url.replace(kintoUrl(), remote()), init)) as typeof fetch });
+    const client = testClient({
+      fetch: ((url: string, init: RequestInit) => fetch(url.replace(kintoUrl(), remote()), init)) as typeof fetch,
+    });
     proxy.next("delay");
     const subscription = client.bucket(BUCKET).collection(cid).watchRecords({ since: 1 }).subscribe();
     await until(() => proxy.stats.requests === 1, "the request to reach the proxy");

@@ -16,7 +16,12 @@ const run = promisify(execFile);
 /** Runs `code` in a Node without global fetch; returns what it printed. */
 async function withoutGlobalFetch(code: string, esm: boolean): Promise<string> {
   const args = ["--no-experimental-fetch", ...(esm ? ["--input-type=module"] : []), "-e", code];
-  const { stdout } = await run(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 20000, env: { ...process.env, KINTO_URL: kintoUrl() } });
+  const { stdout } = await run(process.execPath, args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 20000,
+    env: { ...process.env, KINTO_URL: kintoUrl() },
+  });
   return stdout.trim();
 }
 

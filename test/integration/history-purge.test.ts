@@ -36,7 +36,9 @@ describe("purgeHistory", () => {
     }
     const before = await serverHistory();
     expect(before.filter((e) => e.collection_id === "purged" && e.resource_name === "record")).toHaveLength(12);
-    const chunks = await lastValueFrom(bucket.purgeHistory({ filters: { resource_name: "record", collection_id: "purged" } }).pipe(toArray()));
+    const chunks = await lastValueFrom(
+      bucket.purgeHistory({ filters: { resource_name: "record", collection_id: "purged" } }).pipe(toArray()),
+    );
     expect(chunks.flatMap((c) => c.data)).toHaveLength(12);
     expect(chunks.length).toBeGreaterThan(1); // the server deletes one page per request
     const after = await serverHistory();
@@ -74,10 +76,20 @@ describe("getChangeset", () => {
       server = await localServer((req, res) => {
         const url = new URL(req.url ?? "/", "http://x");
         if (url.pathname === "/v1/") {
-          return sendJson(res, 200, { project_name: "kinto", project_version: "x", http_api_version: "1.23", url: "u", settings: { batch_max_requests: 25, readonly: false }, capabilities: { changes: {} } });
+          return sendJson(res, 200, {
+            project_name: "kinto",
+            project_version: "x",
+            http_api_version: "1.23",
+            url: "u",
+            settings: { batch_max_requests: 25, readonly: false },
+            capabilities: { changes: {} },
+          });
         }
         if (url.pathname === "/v1/buckets/main/collections/cid/changeset") {
-          const changes = [{ id: "a", last_modified: 20, title: "A" }, { id: "b", last_modified: 15, deleted: true }];
+          const changes = [
+            { id: "a", last_modified: 20, title: "A" },
+            { id: "b", last_modified: 15, deleted: true },
+          ];
           return sendJson(res, 200, { metadata, timestamp: 20, changes });
         }
         sendJson(res, 404, { code: 404, errno: 111, error: "Not Found" });
@@ -88,7 +100,14 @@ describe("getChangeset", () => {
     it("sends _expected (0 by default) and _since, and decodes records and tombstones", async () => {
       const coll = new KintoClient(server.url).bucket("main").collection("cid");
       const changeset = await firstValueFrom(coll.getChangeset({ expected: '"20"', since: 10 }));
-      expect(changeset).toEqual({ metadata, timestamp: 20, changes: [{ id: "a", last_modified: 20, title: "A" }, { id: "b", last_modified: 15, deleted: true }] });
+      expect(changeset).toEqual({
+        metadata,
+        timestamp: 20,
+        changes: [
+          { id: "a", last_modified: 20, title: "A" },
+          { id: "b", last_modified: 15, deleted: true },
+        ],
+      });
       const sent = new URL(server.received[server.received.length - 1].url, "http://x");
       expect(sent.searchParams.get("_expected")).toBe("20");
       expect(sent.searchParams.get("_since")).toBe('"10"');

@@ -22,7 +22,10 @@ afterAll(async () => {
 describe("interceptors", () => {
   it("a logging interceptor sees each request with its method, path, status and duration", async () => {
     const lines: string[] = [];
-    const client = new KintoClient(kintoUrl(), { headers: { Authorization: AUTH }, interceptors: [logRequests((line) => lines.push(line))] });
+    const client = new KintoClient(kintoUrl(), {
+      headers: { Authorization: AUTH },
+      interceptors: [logRequests((line) => lines.push(line))],
+    });
     const collection = client.bucket(BUCKET).collection("c");
     await lastValueFrom(collection.createRecord({ id: "logged", n: 1 }));
     await lastValueFrom(collection.getRecord("missing").pipe(catchError(() => [undefined])));

@@ -70,7 +70,10 @@ describe("Backoff (kinto.backoff = 10)", () => {
     expect(seen[0]).toBe(0);
     expect(seen[1]).toBeGreaterThan(0);
     expect(seen[2]).toBe(0);
-    expect(events).toEqual([["backoff", seen[1]], ["backoff", 0]]);
+    expect(events).toEqual([
+      ["backoff", seen[1]],
+      ["backoff", 0],
+    ]);
   });
 });
 

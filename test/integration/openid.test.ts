@@ -17,7 +17,13 @@ beforeAll(async () => {
   issuer = `http://127.0.0.1:${port}`;
   issuerServer = createServer((req, res) => {
     if (req.url !== "/.well-known/openid-configuration") return void res.writeHead(404).end();
-    const config = { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, userinfo_endpoint: `${issuer}/userinfo`, jwks_uri: `${issuer}/jwks` };
+    const config = {
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      userinfo_endpoint: `${issuer}/userinfo`,
+      jwks_uri: `${issuer}/jwks`,
+    };
     res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(config));
   });
   await new Promise<void>((ok) => issuerServer.listen(port, "127.0.0.1", ok));
@@ -44,7 +50,9 @@ afterAll(async () => {
 it("fetchOpenIDProviders lists the server's providers, and the login URL redirects to the provider", async () => {
   const client = new KintoClient(kinto.url);
   const providers = await firstValueFrom(client.fetchOpenIDProviders());
-  expect(providers).toEqual([expect.objectContaining({ name: "openid", issuer, auth_path: "/openid/openid/login", client_id: "kinto-rx-test" })]);
+  expect(providers).toEqual([
+    expect.objectContaining({ name: "openid", issuer, auth_path: "/openid/openid/login", client_id: "kinto-rx-test" }),
+  ]);
   const callback = "http://127.0.0.1:5000/#/auth/";
   const url = client.openIDLoginURL(providers[0], callback);
   expect(url.startsWith(`${kinto.url}/openid/openid/login?`)).toBe(true);

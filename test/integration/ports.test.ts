@@ -17,7 +17,9 @@ beforeAll(async () => {
 async function filled(n: number, fetch?: typeof globalThis.fetch): Promise<Collection> {
   const cid = uniqueName("c");
   await raw("PUT", `/buckets/${BUCKET}/collections/${cid}`);
-  const coll = testClient(fetch ? { fetch } : {}).bucket(BUCKET).collection(cid);
+  const coll = testClient(fetch ? { fetch } : {})
+    .bucket(BUCKET)
+    .collection(cid);
   await lastValueFrom(
     coll.batch((b) => {
       for (let i = 0; i < n; i++) b.createRecord({ id: `r${String(i).padStart(2, "0")}`, n: i });
@@ -50,7 +52,11 @@ describe("timestamp getters emit the ETag as kinto-http.js does", () => {
     const changed = await firstValueFrom(coll.listRecords({ since: etag! }));
     expect(changed.data.map((r) => r.id)).toEqual(["r01"]);
     const before = await firstValueFrom(coll.listRecords({ at: etag! }));
-    expect(before.data.map((r) => [r.id, r.n]).sort()).toEqual([["r00", 0], ["r01", 1], ["r02", 2]]);
+    expect(before.data.map((r) => [r.id, r.n]).sort()).toEqual([
+      ["r00", 0],
+      ["r01", 1],
+      ["r02", 2],
+    ]);
   });
 });
 
@@ -92,7 +98,8 @@ describe("toAsyncIterable honours pages", () => {
     const coll = await filled(25, counter.fetch);
     const count = async (pages?: number) => {
       let seen = 0;
-      for await (const page of toAsyncIterable(coll.listRecords({ limit: 5, ...(pages === undefined ? {} : { pages }) }))) seen += page.data.length;
+      for await (const page of toAsyncIterable(coll.listRecords({ limit: 5, ...(pages === undefined ? {} : { pages }) })))
+        seen += page.data.length;
       return seen;
     };
     const start = counter.count("GET");
@@ -108,7 +115,9 @@ describe("error messages carry the words kinto-http.js users match", () => {
     const coll = await filled(1);
     const error = await firstValueFrom(coll.createRecord({ id: "r00", n: 1 }, { safe: true })).catch((e) => e);
     expect(error.message).toMatch(/412 Precondition Failed/);
-    expect(error.message).toBe(`HTTP 412 Precondition Failed on PUT /buckets/${BUCKET}/collections/${coll.name}/records/r00: Resource was modified meanwhile`);
+    expect(error.message).toBe(
+      `HTTP 412 Precondition Failed on PUT /buckets/${BUCKET}/collections/${coll.name}/records/r00: Resource was modified meanwhile`,
+    );
   });
 
   it("asking for the page after the last says Pagination exhausted.", async () => {

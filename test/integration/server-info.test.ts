@@ -14,7 +14,9 @@ describe("server information", () => {
     ]);
     expect(info.project_name).toBe("kinto");
     expect(settings.batch_max_requests).toBe(25);
-    expect(Object.keys(capabilities)).toEqual(expect.arrayContaining(["history", "attachments", "permissions_endpoint", "accounts", "flush_endpoint"]));
+    expect(Object.keys(capabilities)).toEqual(
+      expect.arrayContaining(["history", "attachments", "permissions_endpoint", "accounts", "flush_endpoint"]),
+    );
     expect(version).toMatch(/^1\.\d+$/);
     expect(counter.count()).toBe(1);
   });

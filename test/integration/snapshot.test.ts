@@ -48,7 +48,16 @@ describe("listRecords({at})", () => {
     const now = (await raw("GET", `${records(cid)}?_sort=-last_modified`)).json.data;
     const served = recordingFetch();
     const replayed = recordingFetch(true);
-    for (const [at, expected] of [[t1, [["b", 1], ["a", 1]]], [t2, now.map((r: { id: string; v: number }) => [r.id, r.v])]] as const) {
+    for (const [at, expected] of [
+      [
+        t1,
+        [
+          ["b", 1],
+          ["a", 1],
+        ],
+      ],
+      [t2, now.map((r: { id: string; v: number }) => [r.id, r.v])],
+    ] as const) {
       const fromServer = await firstValueFrom(testClient({ fetch: served.fetch }).bucket(BUCKET).collection(cid).listRecords({ at }));
       const fromHistory = await firstValueFrom(testClient({ fetch: replayed.fetch }).bucket(BUCKET).collection(cid).listRecords({ at }));
       expect(fromServer.data.map((r) => [r.id, r.v])).toEqual(expected);
@@ -69,7 +78,10 @@ describe("listRecords({at})", () => {
     const at = Date.now() + 1000;
     const served = await firstValueFrom(testClient().bucket(BUCKET).collection(cid).listRecords({ at }));
     expect(served.data.map((r) => r.id)).toEqual(["x"]);
-    const replayed = testClient({ fetch: recordingFetch(true).fetch }).bucket(BUCKET).collection(cid).listRecords({ at });
+    const replayed = testClient({ fetch: recordingFetch(true).fetch })
+      .bucket(BUCKET)
+      .collection(cid)
+      .listRecords({ at });
     await expect(firstValueFrom(replayed)).rejects.toBeInstanceOf(IncompleteHistoryError);
   });
 
@@ -83,7 +95,8 @@ describe("listRecords({at})", () => {
   it("refuses an at that is no positive integer before any request", async () => {
     const sent = recordingFetch();
     const coll = testClient({ fetch: sent.fetch }).bucket(BUCKET).collection("both");
-    for (const at of ["soon", '"12"x', "1.5", -1]) await expect(firstValueFrom(coll.listRecords({ at }))).rejects.toBeInstanceOf(InvalidArgumentError);
+    for (const at of ["soon", '"12"x', "1.5", -1])
+      await expect(firstValueFrom(coll.listRecords({ at }))).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(sent.sent).toEqual([]);
   });
 });

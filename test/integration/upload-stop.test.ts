@@ -20,7 +20,12 @@ afterAll(() => raw("DELETE", `/buckets/${BUCKET}`));
 /** The upload's events until it fails, and its error. */
 async function run(upload: ReturnType<ReturnType<ReturnType<KintoClient["bucket"]>["collection"]>["uploadRecords"]>) {
   const events: UploadEvent[] = [];
-  const error = await lastValueFrom(upload.pipe(tap((e) => events.push(e)), toArray())).then(
+  const error = await lastValueFrom(
+    upload.pipe(
+      tap((e) => events.push(e)),
+      toArray(),
+    ),
+  ).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -33,7 +38,12 @@ describe("uploads stop at a failure every chunk would repeat", () => {
     const client = testClient({ fetch: counter.fetch });
     const { events, error } = await run(client.bucket(BUCKET).collection("missing").uploadRecords(records(500), { chunkSize: 25 }));
     expect(error).toBeInstanceOf(UploadStoppedError);
-    expect(error).toMatchObject({ reason: "parent-missing", resource: "collection", chunk: 0, progress: { sent: 25, confirmed: 0, failed: 25 } });
+    expect(error).toMatchObject({
+      reason: "parent-missing",
+      resource: "collection",
+      chunk: 0,
+      progress: { sent: 25, confirmed: 0, failed: 25 },
+    });
     expect((error as UploadStoppedError).cause.status).toBe(404);
     expect((error as Error).message).toMatch(/the collection does not exist/);
     expect(counter.count("POST")).toBe(1);
@@ -52,7 +62,10 @@ describe("uploads stop at a failure every chunk would repeat", () => {
 
   it("with bad credentials (401 on every record): stops after one chunk", async () => {
     const counter = countingFetch();
-    const client = new KintoClient(kintoUrl(), { fetch: counter.fetch, headers: { Authorization: "Basic " + Buffer.from("nobody").toString("base64") } });
+    const client = new KintoClient(kintoUrl(), {
+      fetch: counter.fetch,
+      headers: { Authorization: "Basic " + Buffer.from("nobody").toString("base64") },
+    });
     const { error } = await run(client.bucket(BUCKET).collection("here").uploadRecords(records(100), { chunkSize: 10 }));
     expect(error).toBeInstanceOf(UploadStoppedError);
     expect(error).toMatchObject({ reason: "unauthorized" });
@@ -61,7 +74,10 @@ describe("uploads stop at a failure every chunk would repeat", () => {
 
   it("without write permission (another user, 403 on every record): stops after one chunk, nothing written", async () => {
     const counter = countingFetch();
-    const other = new KintoClient(kintoUrl(), { fetch: counter.fetch, headers: { Authorization: "Basic " + Buffer.from("someone-else:pw").toString("base64") } });
+    const other = new KintoClient(kintoUrl(), {
+      fetch: counter.fetch,
+      headers: { Authorization: "Basic " + Buffer.from("someone-else:pw").toString("base64") },
+    });
     const { error } = await run(other.bucket(BUCKET).collection("here").uploadRecords(records(100), { chunkSize: 10 }));
     expect(error).toBeInstanceOf(UploadStoppedError);
     expect(["forbidden", "parent-missing"]).toContain((error as UploadStoppedError).reason);
@@ -88,7 +104,12 @@ describe("uploads stop at a failure every chunk would repeat", () => {
   });
 
   it("an invalid record is still a per-record failure: the upload goes on", async () => {
-    const { events, error } = await run(testClient().bucket(BUCKET).collection("here").uploadRecords([{ id: "ok1" }, { id: "bad", last_modified: "x" }, { id: "ok2" }], { chunkSize: 1, safe: true }));
+    const { events, error } = await run(
+      testClient()
+        .bucket(BUCKET)
+        .collection("here")
+        .uploadRecords([{ id: "ok1" }, { id: "bad", last_modified: "x" }, { id: "ok2" }], { chunkSize: 1, safe: true }),
+    );
     expect(error).toBeUndefined();
     expect(events[events.length - 1].progress).toEqual({ sent: 3, confirmed: 2, failed: 1 });
   });

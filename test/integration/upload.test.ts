@@ -65,7 +65,9 @@ function trackingFetch(): { fetch: typeof fetch; posts: () => number; maxInFligh
 async function collection(name: string, fetchImpl?: typeof fetch) {
   expect((await get("PUT", `/buckets/${BUCKET}-${name}`)).status).toBe(201);
   expect((await get("PUT", `/buckets/${BUCKET}-${name}/collections/records`)).status).toBe(201);
-  return new KintoClient(server.url, { headers: { Authorization: AUTH }, fetch: fetchImpl }).bucket(`${BUCKET}-${name}`).collection("records");
+  return new KintoClient(server.url, { headers: { Authorization: AUTH }, fetch: fetchImpl })
+    .bucket(`${BUCKET}-${name}`)
+    .collection("records");
 }
 
 async function serverRecords(name: string): Promise<{ total: number; records: { id: string; n: number }[] }> {
@@ -102,33 +104,41 @@ function createdIds(events: UploadEvent[], count: number): string[] {
 }
 
 describe("uploadRecords", () => {
-  it(`uploads ${TOTAL} records from a generator with concurrency 4: the server holds exactly those`, () =>
-    onFreshServer(async () => {
-      const tracker = trackingFetch();
-      const target = await collection("sync", tracker.fetch);
-      const events = await lastValueFrom(target.uploadRecords(generated(TOTAL), { concurrency: 4 }).pipe(toArray()));
-      const ids = createdIds(events, TOTAL);
-      // One /batch per chunk; on PostgreSQL also the resends of what concurrent chunks rolled back.
-      if (kintoBackend() === "memory") expect(tracker.posts()).toBe(TOTAL / 25);
-      else expect(tracker.posts()).toBeGreaterThanOrEqual(TOTAL / 25);
-      expect(tracker.maxInFlight()).toBe(4);
-      const { total, records } = await serverRecords("sync");
-      expect(total).toBe(TOTAL);
-      expect(records.map((r) => r.id).sort()).toEqual([...ids].sort());
-      expect(records.map((r) => r.n).sort((a, b) => a - b)).toEqual(Array.from({ length: TOTAL }, (_, n) => n));
-    }), 120_000);
+  it(
+    `uploads ${TOTAL} records from a generator with concurrency 4: the server holds exactly those`,
+    () =>
+      onFreshServer(async () => {
+        const tracker = trackingFetch();
+        const target = await collection("sync", tracker.fetch);
+        const events = await lastValueFrom(target.uploadRecords(generated(TOTAL), { concurrency: 4 }).pipe(toArray()));
+        const ids = createdIds(events, TOTAL);
+        // One /batch per chunk; on PostgreSQL also the resends of what concurrent chunks rolled back.
+        if (kintoBackend() === "memory") expect(tracker.posts()).toBe(TOTAL / 25);
+        else expect(tracker.posts()).toBeGreaterThanOrEqual(TOTAL / 25);
+        expect(tracker.maxInFlight()).toBe(4);
+        const { total, records } = await serverRecords("sync");
+        expect(total).toBe(TOTAL);
+        expect(records.map((r) => r.id).sort()).toEqual([...ids].sort());
+        expect(records.map((r) => r.n).sort((a, b) => a - b)).toEqual(Array.from({ length: TOTAL }, (_, n) => n));
+      }),
+    120_000,
+  );
 
-  it(`uploads ${TOTAL} records from an async generator with concurrency 4`, () =>
-    onFreshServer(async () => {
-      const tracker = trackingFetch();
-      const target = await collection("async", tracker.fetch);
-      const events = await lastValueFrom(target.uploadRecords(generatedAsync(TOTAL), { concurrency: 4 }).pipe(toArray()));
-      const ids = createdIds(events, TOTAL);
-      expect(tracker.maxInFlight()).toBeLessThanOrEqual(4);
-      const { total, records } = await serverRecords("async");
-      expect(total).toBe(TOTAL);
-      expect(records.map((r) => r.id).sort()).toEqual([...ids].sort());
-    }), 120_000);
+  it(
+    `uploads ${TOTAL} records from an async generator with concurrency 4`,
+    () =>
+      onFreshServer(async () => {
+        const tracker = trackingFetch();
+        const target = await collection("async", tracker.fetch);
+        const events = await lastValueFrom(target.uploadRecords(generatedAsync(TOTAL), { concurrency: 4 }).pipe(toArray()));
+        const ids = createdIds(events, TOTAL);
+        expect(tracker.maxInFlight()).toBeLessThanOrEqual(4);
+        const { total, records } = await serverRecords("async");
+        expect(total).toBe(TOTAL);
+        expect(records.map((r) => r.id).sort()).toEqual([...ids].sort());
+      }),
+    120_000,
+  );
 
   it("pulls at most concurrency × chunkSize + chunkSize records before the first answer", async () => {
     const target = await collection("bounded");
@@ -157,7 +167,9 @@ describe("uploadRecords", () => {
       const client = new KintoClient(backoffServer.url, { headers: { Authorization: AUTH }, fetch: timing });
       await lastValueFrom(client.createBucket("backoff"));
       await lastValueFrom(client.bucket("backoff").createCollection("records"));
-      const events = await lastValueFrom(client.bucket("backoff").collection("records").uploadRecords(generated(30), { chunkSize: 10 }).pipe(toArray()));
+      const events = await lastValueFrom(
+        client.bucket("backoff").collection("records").uploadRecords(generated(30), { chunkSize: 10 }).pipe(toArray()),
+      );
       expect(events.filter((e) => e.type === "chunk")).toHaveLength(3);
       expect(sends).toHaveLength(3);
       // Each /batch left once the Backoff announced by the previous response was over.

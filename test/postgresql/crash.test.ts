@@ -16,7 +16,11 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 async function raw(method: string, path: string): Promise<{ status: number; json: any }> {
-  const response = await fetch(server.url + path, { method, headers: { Authorization: AUTH, "Content-Type": "application/json" }, body: method === "PUT" ? "{}" : undefined });
+  const response = await fetch(server.url + path, {
+    method,
+    headers: { Authorization: AUTH, "Content-Type": "application/json" },
+    body: method === "PUT" ? "{}" : undefined,
+  });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : undefined };
 }
@@ -25,7 +29,11 @@ it("an upload survives a kill -9 of every server process and a restart: each rec
   expect((await raw("PUT", "/buckets/crash")).status).toBe(201);
   expect((await raw("PUT", "/buckets/crash/collections/c")).status).toBe(201);
   const COUNT = 1000;
-  const client = new KintoClient(server.url, { headers: { Authorization: AUTH }, retry: 12, retryPolicy: { baseDelay: 100, maxDelay: 2000 } });
+  const client = new KintoClient(server.url, {
+    headers: { Authorization: AUTH },
+    retry: 12,
+    retryPolicy: { baseDelay: 100, maxDelay: 2000 },
+  });
   let chunks = 0;
   let crashed: Promise<void> | undefined;
   const rows = (function* () {
@@ -52,7 +60,10 @@ it("an upload survives a kill -9 of every server process and a restart: each rec
   // The server's own list, page by page (pages of 1,000, sorted by n).
   const held: number[] = [];
   for (let page = 0; page * 1000 < COUNT + 1000; page++) {
-    const { json } = await raw("GET", `/buckets/crash/collections/c/records?_sort=n&_limit=1000&min_n=${page * 1000}&lt_n=${(page + 1) * 1000}`);
+    const { json } = await raw(
+      "GET",
+      `/buckets/crash/collections/c/records?_sort=n&_limit=1000&min_n=${page * 1000}&lt_n=${(page + 1) * 1000}`,
+    );
     held.push(...json.data.map((r: { n: number }) => r.n));
   }
   expect(held).toEqual([...Array(COUNT).keys()]);

@@ -48,7 +48,11 @@ const coll = (c: KintoClient) => b(c).collection("c");
  */
 const METHODS: [string, Call, string[], boolean?][] = [
   ["client.bucket().getData", (c, id) => c.bucket(id).getData(), ["buckets", "X"]],
-  ["client.bucket().collection().listRecords", (c, id) => c.bucket(id).collection("c").listRecords(), ["buckets", "X", "collections", "c", "records"]],
+  [
+    "client.bucket().collection().listRecords",
+    (c, id) => c.bucket(id).collection("c").listRecords(),
+    ["buckets", "X", "collections", "c", "records"],
+  ],
   ["client.createBucket", (c, id) => c.createBucket(id), ["buckets", "X"], true],
   ["client.deleteBucket", (c, id) => c.deleteBucket(id), ["buckets", "X"]],
   ["client.deleteBucket({id})", (c, id) => c.deleteBucket({ id }), ["buckets", "X"]],
@@ -66,20 +70,56 @@ const METHODS: [string, Call, string[], boolean?][] = [
   ["collection.updateRecord", (c, id) => coll(c).updateRecord({ id, n: 1 }), ["buckets", BUCKET, "collections", "c", "records", "X"]],
   ["collection.deleteRecord", (c, id) => coll(c).deleteRecord(id), ["buckets", BUCKET, "collections", "c", "records", "X"]],
   ["collection.deleteRecord({id})", (c, id) => coll(c).deleteRecord({ id }), ["buckets", BUCKET, "collections", "c", "records", "X"]],
-  ["collection.removeAttachment", (c, id) => coll(c).removeAttachment(id), ["buckets", BUCKET, "collections", "c", "records", "X", "attachment"]],
-  ["collection.addAttachment", (c, id) => coll(c).addAttachment(DATA_URL, { id }), ["buckets", BUCKET, "collections", "c", "records", "X", "attachment"], true],
+  [
+    "collection.removeAttachment",
+    (c, id) => coll(c).removeAttachment(id),
+    ["buckets", BUCKET, "collections", "c", "records", "X", "attachment"],
+  ],
+  [
+    "collection.addAttachment",
+    (c, id) => coll(c).addAttachment(DATA_URL, { id }),
+    ["buckets", BUCKET, "collections", "c", "records", "X", "attachment"],
+    true,
+  ],
 ];
 
 /** The same calls queued in a batch: the sub-request path must hold the id as one segment. */
 const BATCHED: [string, (c: KintoClient, id: any) => Observable<unknown>, string[]][] = [
   ["batch: createCollection", (c, id) => b(c).batch((batch) => batch.createCollection(id)), ["buckets", BUCKET, "collections", "X"]],
   ["batch: deleteGroup", (c, id) => b(c).batch((batch) => batch.deleteGroup(id)), ["buckets", BUCKET, "groups", "X"]],
-  ["batch: updateRecord", (c, id) => coll(c).batch((batch) => batch.updateRecord({ id, n: 1 })), ["buckets", BUCKET, "collections", "c", "records", "X"]],
-  ["batch: deleteRecord", (c, id) => coll(c).batch((batch) => batch.deleteRecord(id)), ["buckets", BUCKET, "collections", "c", "records", "X"]],
-  ["batch: bucket().collection().getRecord", (c, id) => c.batch((batch) => batch.bucket(BUCKET).collection(id).getRecord("r")), ["buckets", BUCKET, "collections", "X", "records", "r"]],
+  [
+    "batch: updateRecord",
+    (c, id) => coll(c).batch((batch) => batch.updateRecord({ id, n: 1 })),
+    ["buckets", BUCKET, "collections", "c", "records", "X"],
+  ],
+  [
+    "batch: deleteRecord",
+    (c, id) => coll(c).batch((batch) => batch.deleteRecord(id)),
+    ["buckets", BUCKET, "collections", "c", "records", "X"],
+  ],
+  [
+    "batch: bucket().collection().getRecord",
+    (c, id) => c.batch((batch) => batch.bucket(BUCKET).collection(id).getRecord("r")),
+    ["buckets", BUCKET, "collections", "X", "records", "r"],
+  ],
 ];
 
-const HOSTILE = ["a/b", "../victim", "../../collections/victim", "..%2Fvictim", "%2F", "?_since=1", "#frag", "with space", "é日本", "%00", "a\u0000b", "./.", "...", "c/records/v1"];
+const HOSTILE = [
+  "a/b",
+  "../victim",
+  "../../collections/victim",
+  "..%2Fvictim",
+  "%2F",
+  "?_since=1",
+  "#frag",
+  "with space",
+  "é日本",
+  "%00",
+  "a\u0000b",
+  "./.",
+  "...",
+  "c/records/v1",
+];
 const REFUSED_STRINGS = [".", "..", ""];
 const NON_STRINGS = [42, {}, ["c"], true, { toString: () => "victim" }];
 
@@ -110,7 +150,11 @@ describe("ids refused before any request", () => {
   const calls = [...METHODS, ...BATCHED];
 
   // Creations turn a non-string id into a string (`String(id)`, as kinto-http.js), checked like any id.
-  const creates = new Set(METHODS.filter(([, , , create]) => create).map(([name]) => name).concat("batch: createCollection"));
+  const creates = new Set(
+    METHODS.filter(([, , , create]) => create)
+      .map(([name]) => name)
+      .concat("batch: createCollection"),
+  );
 
   it.each(calls.map(([name, call]) => [name, call] as const))("%s: '.', '..', '' and non-strings", async (name, call) => {
     const { client, urls } = capturing();
@@ -121,11 +165,14 @@ describe("ids refused before any request", () => {
     expect(urls).toEqual([]);
   });
 
-  it.each(METHODS.filter(([, , , create]) => !create).map(([name, call]) => [name, call] as const))("%s: null and undefined", async (_name, call) => {
-    const { client, urls } = capturing();
-    for (const id of [null, undefined]) await expect(firstValueFrom(call(client, id))).rejects.toThrow(InvalidArgumentError);
-    expect(urls).toEqual([]);
-  });
+  it.each(METHODS.filter(([, , , create]) => !create).map(([name, call]) => [name, call] as const))(
+    "%s: null and undefined",
+    async (_name, call) => {
+      const { client, urls } = capturing();
+      for (const id of [null, undefined]) await expect(firstValueFrom(call(client, id))).rejects.toThrow(InvalidArgumentError);
+      expect(urls).toEqual([]);
+    },
+  );
 });
 
 /**
@@ -188,7 +235,12 @@ describe("hostile ids reach the server as one encoded segment and touch nothing 
       expect(batches[0]).toHaveLength(1);
       const path = batches[0][0].path;
       expect(path.startsWith(prefix + "/")).toBe(true);
-      expect(path.slice(prefix.length + 1).split("?")[0].split("/")).toEqual(expected(template, id));
+      expect(
+        path
+          .slice(prefix.length + 1)
+          .split("?")[0]
+          .split("/"),
+      ).toEqual(expected(template, id));
       expect(refusals(id)).toContain(result[0].status);
     }
   });

@@ -43,7 +43,11 @@ describe("Next-Page naming another origin", () => {
     answer = (url) =>
       url.includes("_token=")
         ? { status: 200, body: { data: [{ id: "b", last_modified: 1 }] } }
-        : { status: 200, body: { data: [{ id: "a", last_modified: 2 }] }, headers: { "Next-Page": `${other.url}/buckets/b/collections/c/records?_token=t%3D1&_limit=1` } };
+        : {
+            status: 200,
+            body: { data: [{ id: "a", last_modified: 2 }] },
+            headers: { "Next-Page": `${other.url}/buckets/b/collections/c/records?_token=t%3D1&_limit=1` },
+          };
     const client = new KintoClient(kinto.url, { headers: { Authorization: SECRET }, fetch });
     const pages = await lastValueFrom(client.bucket("b").collection("c").listRecords({ pages: Infinity }).pipe(toArray()));
     expect(pages.map((p) => p.data.map((r) => r.id))).toEqual([["a"], ["b"]]);
@@ -114,7 +118,10 @@ describe("redirects", () => {
   });
 
   it("303 after a write becomes a GET without body, as fetch does", async () => {
-    answer = (_url, method) => (method === "PUT" ? { status: 303, headers: { Location: `${RECORDS}/r` } } : { status: 200, body: { data: { id: "r", last_modified: 4 } } });
+    answer = (_url, method) =>
+      method === "PUT"
+        ? { status: 303, headers: { Location: `${RECORDS}/r` } }
+        : { status: 200, body: { data: { id: "r", last_modified: 4 } } };
     const client = new KintoClient(kinto.url, { headers: { Authorization: SECRET } });
     await firstValueFrom(client.bucket("b").collection("c").createRecord({ id: "r", x: 1 }));
     expect(kinto.received.map((r) => [r.method, r.body, r.headers["content-type"]])).toEqual([
@@ -129,7 +136,10 @@ describe("the real server's same-origin redirects (trailing slash, 307) still wo
   /** A fetch adding a trailing slash to record paths (Kinto answers 307 to the path without it), logging what it sends. */
   function slashing(seen: string[]): FetchLike {
     return (url, init) => {
-      const slashed = url.replace(/(\/records(?:\/[^/?]+)?)(\?|$)/, (_m, path: string, q: string) => (path.endsWith("/") ? path : path + "/") + q);
+      const slashed = url.replace(
+        /(\/records(?:\/[^/?]+)?)(\?|$)/,
+        (_m, path: string, q: string) => (path.endsWith("/") ? path : path + "/") + q,
+      );
       const sent = seen.length % 2 === 0 ? slashed : url; // every other request: the redirected one, sent as is
       seen.push(`${init.method} ${sent.slice(kintoUrl().length)} ${new Headers(init.headers).get("Authorization") === AUTH}`);
       return fetch(sent, init);
@@ -144,7 +154,9 @@ describe("the real server's same-origin redirects (trailing slash, 307) still wo
 
   it("a PUT keeps its method, body and credentials; reads follow too", async () => {
     const seen: string[] = [];
-    const coll = testClient({ fetch: slashing(seen) }).bucket(BUCKET).collection("c");
+    const coll = testClient({ fetch: slashing(seen) })
+      .bucket(BUCKET)
+      .collection("c");
     const created = await firstValueFrom(coll.createRecord({ id: "r1", title: "via 307" }));
     expect((await raw("GET", `/buckets/${BUCKET}/collections/c/records/r1`)).json.data).toEqual(created.data);
     expect((await firstValueFrom(coll.getRecord("r1"))).data.title).toBe("via 307");

@@ -13,7 +13,11 @@ const CANARY_START = "Qx7";
 const CANARY_END = "7xQ";
 /** A password: canaries around random text of URL-hostile characters. */
 const password = fc
-  .string({ unit: fc.constantFrom("@", ":", "/", " ", "%", "#", "?", "é", "日", "🙂", "a", "Z", "0", "-", "."), minLength: 0, maxLength: 12 })
+  .string({
+    unit: fc.constantFrom("@", ":", "/", " ", "%", "#", "?", "é", "日", "🙂", "a", "Z", "0", "-", "."),
+    minLength: 0,
+    maxLength: 12,
+  })
   .map((body) => `${CANARY_START}${body}${CANARY_END}`);
 const user = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
 

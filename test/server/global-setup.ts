@@ -24,7 +24,9 @@ export default async function globalSetup(): Promise<void> {
     process.env[CLUSTER_ENV] = JSON.stringify({ dir: cluster.dir, port: cluster.port });
     // Ctrl-C or a kill of jest: the cluster goes with it (the watchdog covers SIGKILL).
     process.once("exit", () => cluster.stopSync());
-    process.stderr.write(`\n[kinto-rx tests] topology: Kinto on PostgreSQL (${cluster.version}), gunicorn with ${process.env.KINTO_PG_WORKERS ?? 2} workers\n`);
+    process.stderr.write(
+      `\n[kinto-rx tests] topology: Kinto on PostgreSQL (${cluster.version}), gunicorn with ${process.env.KINTO_PG_WORKERS ?? 2} workers\n`,
+    );
   }
   const server = await startKinto({ paginateBy: 10 });
   globalThis.__KINTO_SERVER__ = server;

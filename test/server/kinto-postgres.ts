@@ -17,7 +17,18 @@ import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { heartbeat } from "./net";
-import { createDatabase, dropDatabase, exited, findPostgres, run, startPostgres, watchdog, type ClusterAddress, type Postgres, type PostgresInstall } from "./postgres";
+import {
+  createDatabase,
+  dropDatabase,
+  exited,
+  findPostgres,
+  run,
+  startPostgres,
+  watchdog,
+  type ClusterAddress,
+  type Postgres,
+  type PostgresInstall,
+} from "./postgres";
 import type { KintoServer, KintoServerOptions, ServerFiles } from "./kinto-server";
 
 /** The environment variable that names the run's shared cluster (JSON {@link ClusterAddress}). */
@@ -36,7 +47,9 @@ function onPostgres(ini: string, databaseUrl: string): string {
     // in the cluster's max_connections.
     ...["storage", "permission", "cache"].map((backend) => `kinto.${backend}_pool_size = 2`),
   ].join("\n");
-  const swapped = ini.replace(/^kinto\.(storage|cache|permission)_backend = .*\n/gm, "").replace("[app:main]\n", `[app:main]\n${settings}\n`);
+  const swapped = ini
+    .replace(/^kinto\.(storage|cache|permission)_backend = .*\n/gm, "")
+    .replace("[app:main]\n", `[app:main]\n${settings}\n`);
   // gunicorn is given its address on the command line; pserve's [server:main] is not used.
   return swapped.replace(/\[server:main\][^[]*/, "");
 }
@@ -79,7 +92,11 @@ export async function startKintoOnPostgres(files: ServerFiles, options: KintoSer
       // Sync workers (gunicorn's default): one request at a time per process, each connection
       // accepted by whichever worker is free; requests of one client run in parallel.
       const args = ["--paste", ini, "--bind", `127.0.0.1:${files.port}`, "--workers", String(workers), "--graceful-timeout", "3"];
-      const child = spawn(join(files.venv, "bin/gunicorn"), args, { cwd: files.dir, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...options.env } });
+      const child = spawn(join(files.venv, "bin/gunicorn"), args, {
+        cwd: files.dir,
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, ...options.env },
+      });
       server = child;
       let log = "";
       child.stderr?.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));

@@ -92,7 +92,9 @@ export interface ServerFiles {
 export async function serverFiles(options: KintoServerOptions): Promise<ServerFiles> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "kinto-rx-"));
-  const extra = Object.entries(options.settings ?? {}).map(([k, v]) => `${k} = ${v}`).join("\n");
+  const extra = Object.entries(options.settings ?? {})
+    .map(([k, v]) => `${k} = ${v}`)
+    .join("\n");
   const vars: Record<string, string> = {
     http_port: String(port),
     paginate_by: String(options.paginateBy ?? 10),
@@ -112,7 +114,10 @@ export async function startKinto(options: KintoServerOptions = {}): Promise<Kint
   const { dir, port } = files;
   const iniPath = join(dir, "kinto.ini");
   writeFileSync(iniPath, files.ini);
-  const child = spawn(join(VENV, "bin/pserve"), [iniPath], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...options.env } });
+  const child = spawn(join(VENV, "bin/pserve"), [iniPath], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...options.env },
+  });
   let log = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4000);

@@ -46,7 +46,10 @@ export interface PostgresInstall {
  */
 export function findPostgres(): PostgresInstall | { missing: string } {
   const bin = postgresBin();
-  if (bin === undefined) return { missing: `no PostgreSQL server binaries (${TOOLS.join(", ")}) on PATH nor in /usr/lib/postgresql/N/bin (Debian: apt-get install postgresql)` };
+  if (bin === undefined)
+    return {
+      missing: `no PostgreSQL server binaries (${TOOLS.join(", ")}) on PATH nor in /usr/lib/postgresql/N/bin (Debian: apt-get install postgresql)`,
+    };
   if (process.getuid?.() !== 0) return { bin };
   const line = readFileSync("/etc/passwd", "utf8")
     .split("\n")
@@ -64,7 +67,9 @@ function postgresBin(): string | undefined {
   }
   const debian = "/usr/lib/postgresql";
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => join(debian, v, "bin")));
   }
   return candidates.find((dir) => TOOLS.every((tool) => existsSync(join(dir, tool))));
@@ -79,7 +84,9 @@ export function run(command: string, args: readonly string[], options: { uid?: n
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
     child.on("error", fail);
-    child.on("close", (code) => (code === 0 ? ok(output) : fail(new Error(`${command} ${args.join(" ")} exited with ${code}:\n${output}`))));
+    child.on("close", (code) =>
+      code === 0 ? ok(output) : fail(new Error(`${command} ${args.join(" ")} exited with ${code}:\n${output}`)),
+    );
   });
 }
 
@@ -132,10 +139,22 @@ export async function startPostgres({ bin, user }: PostgresInstall): Promise<Pos
   };
   try {
     const version = (await run(join(bin, "postgres"), ["--version"])).trim();
-    await run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"], as);
+    await run(
+      join(bin, "initdb"),
+      ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+      as,
+    );
     const port = await freePort();
     // Every Kinto of a test run shares the cluster: room for their workers' connection pools.
-    const settings = { listen_addresses: "127.0.0.1", port: String(port), unix_socket_directories: dir, fsync: "off", synchronous_commit: "off", full_page_writes: "off", max_connections: "400" };
+    const settings = {
+      listen_addresses: "127.0.0.1",
+      port: String(port),
+      unix_socket_directories: dir,
+      fsync: "off",
+      synchronous_commit: "off",
+      full_page_writes: "off",
+      max_connections: "400",
+    };
     const args = ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
     const child = spawn(join(bin, "postgres"), args, { ...as, stdio: ["ignore", "ignore", "pipe"] });
     server = child;
@@ -175,7 +194,10 @@ export function databaseUrl(address: ClusterAddress, name: string): string {
 /** Creates database `name` in the cluster at `address` (as the cluster's user). */
 export async function createDatabase(install: PostgresInstall, address: ClusterAddress, name: string): Promise<string> {
   if (!/^\w+$/.test(name)) throw new Error(`bad database name ${name}`);
-  await run(join(install.bin, "createdb"), ["-h", address.dir, "-p", String(address.port), "-U", "postgres", name], { ...install.user, cwd: address.dir });
+  await run(join(install.bin, "createdb"), ["-h", address.dir, "-p", String(address.port), "-U", "postgres", name], {
+    ...install.user,
+    cwd: address.dir,
+  });
   return databaseUrl(address, name);
 }
 

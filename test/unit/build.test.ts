@@ -16,18 +16,32 @@ describe("built entry points", () => {
   });
 
   it("require('kinto-rx') gives the CommonJS build", () => {
-    const out = node(["-e", "const k = require('kinto-rx'); const c = new k.KintoClient('http://127.0.0.1:1/v1'); console.log(typeof k.default, c.remote, typeof k.PayloadValidationError)"]);
+    const out = node([
+      "-e",
+      "const k = require('kinto-rx'); const c = new k.KintoClient('http://127.0.0.1:1/v1'); console.log(typeof k.default, c.remote, typeof k.PayloadValidationError)",
+    ]);
     expect(out).toBe("function http://127.0.0.1:1/v1 function");
   });
 
   it("import 'kinto-rx' gives the ESM build", () => {
-    const out = node(["--input-type=module", "-e", "import KintoClient, { KintoHttpError } from 'kinto-rx'; console.log(new KintoClient('http://127.0.0.1:1/v1/').remote, typeof KintoHttpError)"]);
+    const out = node([
+      "--input-type=module",
+      "-e",
+      "import KintoClient, { KintoHttpError } from 'kinto-rx'; console.log(new KintoClient('http://127.0.0.1:1/v1/').remote, typeof KintoHttpError)",
+    ]);
     expect(out).toBe("http://127.0.0.1:1/v1 function");
   });
 
   it("the browser bundle defines a global KintoClient constructor with the named exports", () => {
     const code = readFileSync(resolve(ROOT, "dist/browser/kinto-rx.min.js"), "utf8");
-    const sandbox: Record<string, any> = { fetch: () => Promise.reject(new Error("no network")), URL, AbortController, Headers, setTimeout, clearTimeout };
+    const sandbox: Record<string, any> = {
+      fetch: () => Promise.reject(new Error("no network")),
+      URL,
+      AbortController,
+      Headers,
+      setTimeout,
+      clearTimeout,
+    };
     sandbox.globalThis = sandbox;
     runInNewContext(code, sandbox);
     const client = new sandbox.KintoClient("http://127.0.0.1:1/v1");

@@ -31,8 +31,8 @@ const TRANSFORMING: Record<string, t.Mixed> = {
   "strict strips": t.strict({ title: t.string }),
   "custom type converts": t.type({ n: NumberFromString }),
   "union with a stripping member": t.union([t.exact(t.type({ a: t.string })), t.type({ b: t.string })]),
-  "tuple": t.tuple([t.string, t.number]),
-  "record": t.record(t.string, t.number),
+  tuple: t.tuple([t.string, t.number]),
+  record: t.record(t.string, t.number),
 };
 
 /** Without keys whose value is undefined (io-ts adds missing optional keys as undefined). */
@@ -54,7 +54,12 @@ describe("decodeWith on codecs that cannot transform", () => {
   });
 
   it("still names the JSON path of each problem", () => {
-    const page = { data: [{ id: "a", last_modified: 1 }, { id: 2, last_modified: "x" }] };
+    const page = {
+      data: [
+        { id: "a", last_modified: 1 },
+        { id: 2, last_modified: "x" },
+      ],
+    };
     expect(outcome(list(KintoObject), page)).toEqual({
       ok: false,
       issues: [
@@ -67,8 +72,20 @@ describe("decodeWith on codecs that cannot transform", () => {
   it("agrees with io-ts decode on random values", () => {
     const values = fc.oneof(
       fc.jsonValue(),
-      fc.record({ title: fc.oneof(fc.string(), fc.integer()), tags: fc.array(fc.oneof(fc.string(), fc.boolean())), kind: fc.constantFrom("a", "b", "c", null), n: fc.oneof(fc.integer(), fc.constant(undefined)) }, { requiredKeys: [] }),
-      fc.record({ data: fc.array(fc.record({ id: fc.oneof(fc.string(), fc.integer()), last_modified: fc.oneof(fc.integer(), fc.string()) }, { requiredKeys: [] })) }),
+      fc.record(
+        {
+          title: fc.oneof(fc.string(), fc.integer()),
+          tags: fc.array(fc.oneof(fc.string(), fc.boolean())),
+          kind: fc.constantFrom("a", "b", "c", null),
+          n: fc.oneof(fc.integer(), fc.constant(undefined)),
+        },
+        { requiredKeys: [] },
+      ),
+      fc.record({
+        data: fc.array(
+          fc.record({ id: fc.oneof(fc.string(), fc.integer()), last_modified: fc.oneof(fc.integer(), fc.string()) }, { requiredKeys: [] }),
+        ),
+      }),
     );
     for (const codec of Object.values(IDENTITY)) {
       fc.assert(
@@ -86,7 +103,14 @@ describe("decodeWith on codecs that cannot transform", () => {
 
 describe("decodeWith on codecs that may transform", () => {
   it.each(Object.entries(TRANSFORMING))("%s: the value io-ts decodes to", (_name, codec) => {
-    const samples: unknown[] = [{ title: "t", extra: 1 }, { n: "12" }, { a: "x", extra: true }, { b: "y", extra: 2 }, ["s", 1, "extra"], { x: 1, y: 2 }];
+    const samples: unknown[] = [
+      { title: "t", extra: 1 },
+      { n: "12" },
+      { a: "x", extra: true },
+      { b: "y", extra: 2 },
+      ["s", 1, "extra"],
+      { x: 1, y: 2 },
+    ];
     let accepted = 0;
     for (const value of samples) {
       const result = codec.decode(value);

@@ -29,7 +29,9 @@ afterAll(() => server?.close());
 
 it("a stalled poll is aborted at the feed's default timeout and retried: the change arrives", async () => {
   const started = Date.now();
-  const change = await firstValueFrom(new KintoClient(server.url).bucket("b").collection("c").watchRecords({ since: 1 }).pipe(timeout(45_000)));
+  const change = await firstValueFrom(
+    new KintoClient(server.url).bucket("b").collection("c").watchRecords({ since: 1 }).pipe(timeout(45_000)),
+  );
   expect(change).toEqual({ id: "r", last_modified: 5 });
   expect(polls).toBe(2);
   expect(Date.now() - started).toBeGreaterThanOrEqual(29_000);

@@ -11,7 +11,11 @@ const ROOT = resolve(__dirname, "../..");
 
 describe("FetchLike", () => {
   it("Node's and undici's fetch, and wrappers with a dispatcher, type-check as the fetch option", () => {
-    const config = ts.getParsedCommandLineOfConfigFile(resolve(ROOT, "test/tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+    const config = ts.getParsedCommandLineOfConfigFile(
+      resolve(ROOT, "test/tsconfig.json"),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+    )!;
     const program = ts.createProgram([resolve(ROOT, "test/types/fetch-like.ts")], { ...config.options, noEmit: true });
     const problems = ts
       .getPreEmitDiagnostics(program)

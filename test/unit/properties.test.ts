@@ -9,7 +9,27 @@
 import fc from "fast-check";
 import * as t from "io-ts";
 import { firstValueFrom, type Observable } from "rxjs";
-import { BatchResponse, BatchResponses, decodeWith, envelope, Group, HistoryEntry, KintoClient, KintoObject, KintoObjectMeta, list, PayloadValidationError, PermissionEntry, Permissions, ServerCapabilities, ServerInfo, ServerSettings, ServerUser, Tombstone, UnparseableResponseError } from "../../src";
+import {
+  BatchResponse,
+  BatchResponses,
+  decodeWith,
+  envelope,
+  Group,
+  HistoryEntry,
+  KintoClient,
+  KintoObject,
+  KintoObjectMeta,
+  list,
+  PayloadValidationError,
+  PermissionEntry,
+  Permissions,
+  ServerCapabilities,
+  ServerInfo,
+  ServerSettings,
+  ServerUser,
+  Tombstone,
+  UnparseableResponseError,
+} from "../../src";
 import { AttachmentMetadata } from "../../src/resources/attachments";
 import { raw, uniqueName } from "../helpers";
 import { localServer, type LocalServer } from "../security/local-server";
@@ -29,12 +49,32 @@ const datedRecord = client.bucket("b").collection("c", { codec: Dated }).recordC
 
 type AnyCodec = t.Type<any, any, unknown>;
 const CODECS: Record<string, AnyCodec> = {
-  Permissions, KintoObjectMeta, KintoObject, Tombstone, Group, HistoryEntry, PermissionEntry, ServerSettings, ServerUser,
-  ServerCapabilities, ServerInfo, BatchResponse, BatchResponses, AttachmentMetadata,
-  "envelope(KintoObject)": envelope(KintoObject), "envelope(Tombstone)": envelope(Tombstone), "envelope(Group)": envelope(Group),
-  "list(KintoObject)": list(KintoObject), "list(Tombstone)": list(Tombstone), "list(HistoryEntry)": list(HistoryEntry),
-  "list(PermissionEntry)": list(PermissionEntry), "list(Group)": list(Group),
-  postRecord, datedRecord, "envelope(postRecord)": envelope(postRecord), "list(datedRecord)": list(datedRecord),
+  Permissions,
+  KintoObjectMeta,
+  KintoObject,
+  Tombstone,
+  Group,
+  HistoryEntry,
+  PermissionEntry,
+  ServerSettings,
+  ServerUser,
+  ServerCapabilities,
+  ServerInfo,
+  BatchResponse,
+  BatchResponses,
+  AttachmentMetadata,
+  "envelope(KintoObject)": envelope(KintoObject),
+  "envelope(Tombstone)": envelope(Tombstone),
+  "envelope(Group)": envelope(Group),
+  "list(KintoObject)": list(KintoObject),
+  "list(Tombstone)": list(Tombstone),
+  "list(HistoryEntry)": list(HistoryEntry),
+  "list(PermissionEntry)": list(PermissionEntry),
+  "list(Group)": list(Group),
+  postRecord,
+  datedRecord,
+  "envelope(postRecord)": envelope(postRecord),
+  "list(datedRecord)": list(datedRecord),
 };
 
 const PATH = /^\$(?:\.[A-Za-z_$][\w$]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])*$/;
@@ -93,12 +133,27 @@ afterEach(() => {
 
 describe.each(Object.entries(CODECS))("%s", (_name, codec) => {
   it("random JSON: a valid value or a PayloadValidationError with well-formed paths", () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => checkDecode(codec, JSON.parse(JSON.stringify(value) ?? "null"))), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => checkDecode(codec, JSON.parse(JSON.stringify(value) ?? "null"))),
+      { numRuns: 300 },
+    );
   });
 
   it("random JS values (null prototypes, bigints, dates, maps, sparse arrays...): the same", () => {
-    const anything = fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true, withBoxedValues: true });
-    fc.assert(fc.property(anything, (value) => checkDecode(codec, value, false)), { numRuns: 200 });
+    const anything = fc.anything({
+      withBigInt: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withSparseArray: true,
+      withTypedArray: true,
+      withBoxedValues: true,
+    });
+    fc.assert(
+      fc.property(anything, (value) => checkDecode(codec, value, false)),
+      { numRuns: 200 },
+    );
   });
 });
 
@@ -118,17 +173,33 @@ beforeAll(async () => {
   await ok("PUT", `/buckets/${B}`);
   await ok("PUT", c);
   await ok("PUT", `/buckets/${B}/groups/g`, { data: { members: ["u"] } });
-  const record = await ok("PUT", `${c}/records/r1`, { data: { title: "hello", views: 3, at: "2024-05-01T10:00:00.000Z", tags: ["a"] }, permissions: { read: ["system.Everyone"] } });
+  const record = await ok("PUT", `${c}/records/r1`, {
+    data: { title: "hello", views: 3, at: "2024-05-01T10:00:00.000Z", tags: ["a"] },
+    permissions: { read: ["system.Everyone"] },
+  });
   await ok("PUT", `${c}/records/r2`, { data: { title: "bye", views: 0, at: "2024-05-02T10:00:00.000Z" } });
   const tombstone = await ok("DELETE", `${c}/records/r2`);
-  const batch = await ok("POST", "/batch", { requests: [{ method: "GET", path: `${c}/records/r1` }, { method: "GET", path: `${c}/records/missing` }] });
+  const batch = await ok("POST", "/batch", {
+    requests: [
+      { method: "GET", path: `${c}/records/r1` },
+      { method: "GET", path: `${c}/records/missing` },
+    ],
+  });
   SAMPLES.push(
     { name: "record envelope", codec: envelope(postRecord), payload: record },
     { name: "dated record envelope", codec: envelope(datedRecord), payload: record },
     { name: "record list", codec: list(KintoObject), payload: await ok("GET", `${c}/records`) },
-    { name: "dated record list", codec: list(datedRecord), payload: await ok("GET", `${c}/records?_since=0&deleted=false`).then((l) => ({ data: l.data.filter((r: any) => !r.deleted) })) },
+    {
+      name: "dated record list",
+      codec: list(datedRecord),
+      payload: await ok("GET", `${c}/records?_since=0&deleted=false`).then((l) => ({ data: l.data.filter((r: any) => !r.deleted) })),
+    },
     { name: "tombstone", codec: envelope(Tombstone), payload: tombstone },
-    { name: "tombstone list", codec: list(Tombstone), payload: await ok("GET", `${c}/records?_since=0&deleted=true`).then((l) => ({ data: l.data.filter((r: any) => r.deleted) })) },
+    {
+      name: "tombstone list",
+      codec: list(Tombstone),
+      payload: await ok("GET", `${c}/records?_since=0&deleted=true`).then((l) => ({ data: l.data.filter((r: any) => r.deleted) })),
+    },
     { name: "group", codec: envelope(Group), payload: await ok("GET", `/buckets/${B}/groups/g`) },
     { name: "history", codec: list(HistoryEntry), payload: await ok("GET", `/buckets/${B}/history?_limit=5`) },
     { name: "permissions", codec: list(PermissionEntry), payload: await ok("GET", `/permissions?_limit=5&bucket_id=${B}`) },
@@ -145,17 +216,32 @@ const RAW: Record<string, string> = {
   hugeNegative: "-1e400",
   bigInteger: "123456789012345678901234567890123456789",
 };
-const deep = (n: number, kind: "array" | "object") => (kind === "array" ? "[".repeat(n) + "]".repeat(n) : '{"a":'.repeat(n) + "{}" + "}".repeat(n));
+const deep = (n: number, kind: "array" | "object") =>
+  kind === "array" ? "[".repeat(n) + "]".repeat(n) : '{"a":'.repeat(n) + "{}" + "}".repeat(n);
 
 /** One mutation: where (choices walk the tree) and what. */
 const mutation = fc.record({
   at: fc.array(fc.nat(), { maxLength: 5 }),
   op: fc.oneof(
     fc.constant({ kind: "remove" as const }),
-    fc.record({ kind: fc.constant("replace" as const), value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, -0, "", "x".repeat(10_000))) }),
+    fc.record({
+      kind: fc.constant("replace" as const),
+      value: fc.oneof(
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, -0, "", "x".repeat(10_000)),
+      ),
+    }),
     fc.record({ kind: fc.constant("raw" as const), raw: fc.constantFrom(...Object.keys(RAW)) }),
-    fc.record({ kind: fc.constant("key" as const), key: fc.constantFrom("__proto__", "constructor", "prototype"), raw: fc.constantFrom("proto", "constructor") }),
-    fc.record({ kind: fc.constant("deep" as const), depth: fc.integer({ min: 50, max: 5000 }), shape: fc.constantFrom("array" as const, "object" as const) }),
+    fc.record({
+      kind: fc.constant("key" as const),
+      key: fc.constantFrom("__proto__", "constructor", "prototype"),
+      raw: fc.constantFrom("proto", "constructor"),
+    }),
+    fc.record({
+      kind: fc.constant("deep" as const),
+      depth: fc.integer({ min: 50, max: 5000 }),
+      shape: fc.constantFrom("array" as const, "object" as const),
+    }),
   ),
 });
 type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
@@ -222,7 +308,9 @@ describe("mutated real payloads", () => {
         }
       })();
       expect(error).toBeInstanceOf(PayloadValidationError);
-      expect((error as PayloadValidationError).issues).toEqual([{ path: "$.data.__proto__", expected: "no __proto__ key", actual: '{"polluted":1,"title":42}' }]);
+      expect((error as PayloadValidationError).issues).toEqual([
+        { path: "$.data.__proto__", expected: "no __proto__ key", actual: '{"polluted":1,"title":42}' },
+      ]);
     }
     // `constructor` and `prototype` are plain fields.
     const fields = JSON.parse(JSON.stringify({ data: { ...record, constructor: { prototype: { polluted: 1 } }, prototype: 1 } }));
@@ -256,22 +344,28 @@ describe("through the transport: a KintoClient reading mutated payloads from a l
     ];
     const truncate = fc.option(fc.nat(), { nil: undefined });
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...cases.keys()), fc.array(mutation, { minLength: 1, maxLength: 3 }), truncate, async (i, mutations, cut) => {
-        const { sample, codec, read } = cases[i];
-        const text = mutate(sample.payload, mutations);
-        body = cut === undefined ? text : text.slice(0, cut % text.length);
-        let value: any;
-        try {
-          value = await firstValueFrom(read());
-        } catch (error) {
-          expect([PayloadValidationError, UnparseableResponseError]).toContain((error as Error).constructor);
-          if (error instanceof PayloadValidationError) for (const issue of error.issues) checkPath(issue.path, body === "" ? undefined : JSON.parse(body));
-          return;
-        }
-        // What reached the subscriber is what the codec accepts.
-        expect(codec.is("last_modified" in value ? { data: value.data } : value)).toBe(true);
-        checkPrototypes(value.data);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...cases.keys()),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        truncate,
+        async (i, mutations, cut) => {
+          const { sample, codec, read } = cases[i];
+          const text = mutate(sample.payload, mutations);
+          body = cut === undefined ? text : text.slice(0, cut % text.length);
+          let value: any;
+          try {
+            value = await firstValueFrom(read());
+          } catch (error) {
+            expect([PayloadValidationError, UnparseableResponseError]).toContain((error as Error).constructor);
+            if (error instanceof PayloadValidationError)
+              for (const issue of error.issues) checkPath(issue.path, body === "" ? undefined : JSON.parse(body));
+            return;
+          }
+          // What reached the subscriber is what the codec accepts.
+          expect(codec.is("last_modified" in value ? { data: value.data } : value)).toBe(true);
+          checkPrototypes(value.data);
+        },
+      ),
       { numRuns: 300 },
     );
   });

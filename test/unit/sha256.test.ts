@@ -8,7 +8,9 @@ describe("Sha256", () => {
       const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff);
       expect(new Sha256().update(bytes).hex()).toBe(createHash("sha256").update(bytes).digest("hex"));
     }
-    expect(new Sha256().update(new TextEncoder().encode("abc")).hex()).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(new Sha256().update(new TextEncoder().encode("abc")).hex()).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
   });
 
   it("gives the same digest however the bytes are split into chunks", () => {
@@ -33,6 +35,15 @@ describe("Sha256's constants", () => {
   it("are FIPS 180-4's, derived from the primes at load time", () => {
     // The first and last round constants and initial words, as printed in FIPS 180-4.
     const hash = new Sha256() as unknown as { state: Int32Array };
-    expect([...hash.state].map((w) => (w >>> 0).toString(16))).toEqual(["6a09e667", "bb67ae85", "3c6ef372", "a54ff53a", "510e527f", "9b05688c", "1f83d9ab", "5be0cd19"]);
+    expect([...hash.state].map((w) => (w >>> 0).toString(16))).toEqual([
+      "6a09e667",
+      "bb67ae85",
+      "3c6ef372",
+      "a54ff53a",
+      "510e527f",
+      "9b05688c",
+      "1f83d9ab",
+      "5be0cd19",
+    ]);
   });
 });

@@ -4,11 +4,27 @@
  */
 import { EventEmitter } from "node:events";
 import type { Subscription } from "rxjs";
-import { InvalidArgumentError, KintoClient, KintoHttpError, NetworkTimeoutError, OutcomeUnknownError, NetworkError, type FetchLike } from "../../src";
+import {
+  InvalidArgumentError,
+  KintoClient,
+  KintoHttpError,
+  NetworkTimeoutError,
+  OutcomeUnknownError,
+  NetworkError,
+  type FetchLike,
+} from "../../src";
 import { send, type TransportConfig } from "../../src/http/transport";
 
 const REMOTE = "http://kinto.test/v1";
-const SERVER_INFO = { project_name: "kinto", project_version: "x", http_api_version: "1.23", project_docs: "d", url: REMOTE + "/", settings: { batch_max_requests: 25, readonly: false }, capabilities: {} };
+const SERVER_INFO = {
+  project_name: "kinto",
+  project_version: "x",
+  http_api_version: "1.23",
+  project_docs: "d",
+  url: REMOTE + "/",
+  settings: { batch_max_requests: 25, readonly: false },
+  capabilities: {},
+};
 
 type Answer = { status?: number; headers?: Record<string, string>; body?: unknown } | "hang" | Error;
 
@@ -74,7 +90,10 @@ describe("headers", () => {
     const client = new KintoClient(REMOTE, { fetch, headers: { Authorization: "Basic a", "X-Client": "1" } });
     client.bucket("b").getData().subscribe();
     client.setHeaders({ Authorization: "Basic b" });
-    client.bucket("b", { headers: { "X-Bucket": "2" } }).getData({ headers: { "X-Call": "3", "X-Client": "call" } }).subscribe();
+    client
+      .bucket("b", { headers: { "X-Bucket": "2" } })
+      .getData({ headers: { "X-Call": "3", "X-Client": "call" } })
+      .subscribe();
     await settle();
     expect(calls).toHaveLength(2);
     const [first, second] = calls.map((c) => Object.fromEntries(c.headers.entries()));
@@ -93,7 +112,10 @@ describe("headers", () => {
     const { fetch, calls } = fakeFetch();
     const client = new KintoClient(REMOTE, { fetch, headers: { Authorization: "Basic old" } });
     client.setHeaders({ authorization: "Basic new" });
-    client.bucket("b").getData({ headers: { "content-type": "text/plain" } }).subscribe();
+    client
+      .bucket("b")
+      .getData({ headers: { "content-type": "text/plain" } })
+      .subscribe();
     await settle();
     expect(calls[0].headers.get("Authorization")).toBe("Basic new");
     expect(calls[0].headers.get("Content-Type")).toBe("text/plain");
@@ -103,7 +125,10 @@ describe("headers", () => {
     const { fetch, calls } = fakeFetch();
     const client = new KintoClient(REMOTE, { fetch, headers: { Authorization: "Basic top-secret\r\nX-Evil: 1" } });
     const errors: unknown[] = [];
-    client.bucket("b").getData().subscribe({ error: (e) => errors.push(e) });
+    client
+      .bucket("b")
+      .getData()
+      .subscribe({ error: (e) => errors.push(e) });
     await settle();
     expect(calls).toHaveLength(0);
     expect(errors[0]).toBeInstanceOf(InvalidArgumentError);
@@ -161,7 +186,10 @@ describe("timeout and cancellation", () => {
   it("clears the timer when the response arrives", async () => {
     const { fetch } = fakeFetch();
     const seen: unknown[] = [];
-    send(config(fetch), { method: "GET", path: "/" }, 5000).subscribe({ next: (r) => seen.push(r.json), complete: () => seen.push("done") });
+    send(config(fetch), { method: "GET", path: "/" }, 5000).subscribe({
+      next: (r) => seen.push(r.json),
+      complete: () => seen.push("done"),
+    });
     await settle();
     expect(seen).toEqual([{ data: {} }, "done"]);
     expect(jest.getTimerCount()).toBe(0);
@@ -170,9 +198,16 @@ describe("timeout and cancellation", () => {
 
 describe("execute: retries with a fake fetch", () => {
   it("retries a 503 Retry-After: 2 after 2 s, `retry` times, then errors with the KintoHttpError", async () => {
-    const { fetch, calls } = fakeFetch(() => ({ status: 503, headers: { "Retry-After": "2" }, body: { code: 503, errno: 201, error: "Service Unavailable" } }));
+    const { fetch, calls } = fakeFetch(() => ({
+      status: 503,
+      headers: { "Retry-After": "2" },
+      body: { code: 503, errno: 201, error: "Service Unavailable" },
+    }));
     const errors: unknown[] = [];
-    new KintoClient(REMOTE, { fetch, retry: 2 }).bucket("b").getData().subscribe({ error: (e) => errors.push(e) });
+    new KintoClient(REMOTE, { fetch, retry: 2 })
+      .bucket("b")
+      .getData()
+      .subscribe({ error: (e) => errors.push(e) });
     await settle();
     expect(calls).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(1999);
@@ -196,7 +231,10 @@ describe("execute: retries with a fake fetch", () => {
     jest.setSystemTime(Date.parse("Wed, 21 Oct 2015 07:27:55 GMT"));
     const { fetch } = fakeFetch(() => ({ status: 503, headers: { "Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT" }, body: {} }));
     const errors: unknown[] = [];
-    new KintoClient(REMOTE, { fetch }).bucket("b").getData().subscribe({ error: (e) => errors.push(e) });
+    new KintoClient(REMOTE, { fetch })
+      .bucket("b")
+      .getData()
+      .subscribe({ error: (e) => errors.push(e) });
     await settle();
     expect(errors[0]).toMatchObject({ status: 503, retryAfterMs: 5000 });
   });
@@ -214,8 +252,15 @@ describe("execute: retries with a fake fetch", () => {
   it("retries a GET after a network failure (NetworkError), and a POST answered 503 Retry-After", async () => {
     const get = fakeFetch((n) => (n === 0 ? new TypeError("fetch failed") : { body: { data: { id: "b", last_modified: 1 } } }));
     const values: unknown[] = [];
-    new KintoClient(REMOTE, { fetch: get.fetch, retry: 1 }).bucket("b").getData().subscribe((v) => values.push(v));
-    const post = fakeFetch((n) => (n === 0 ? { status: 503, headers: { "Retry-After": "1" }, body: {} } : { status: 201, body: { data: { id: "new", last_modified: 2 }, permissions: {} } }));
+    new KintoClient(REMOTE, { fetch: get.fetch, retry: 1 })
+      .bucket("b")
+      .getData()
+      .subscribe((v) => values.push(v));
+    const post = fakeFetch((n) =>
+      n === 0
+        ? { status: 503, headers: { "Retry-After": "1" }, body: {} }
+        : { status: 201, body: { data: { id: "new", last_modified: 2 }, permissions: {} } },
+    );
     new KintoClient(REMOTE, { fetch: post.fetch, retry: 1 }).createBucket(null).subscribe((v) => values.push(v));
     await settle();
     await jest.advanceTimersByTimeAsync(30_000);
@@ -228,7 +273,10 @@ describe("execute: retries with a fake fetch", () => {
   it("does not retry when retry is 0 (the default)", async () => {
     const { fetch, calls } = fakeFetch(() => ({ status: 503, headers: { "Retry-After": "1" }, body: {} }));
     const errors: unknown[] = [];
-    new KintoClient(REMOTE, { fetch }).bucket("b").getData().subscribe({ error: (e) => errors.push(e) });
+    new KintoClient(REMOTE, { fetch })
+      .bucket("b")
+      .getData()
+      .subscribe({ error: (e) => errors.push(e) });
     await settle();
     await jest.advanceTimersByTimeAsync(30_000);
     expect(calls).toHaveLength(1);
@@ -238,7 +286,10 @@ describe("execute: retries with a fake fetch", () => {
   it("redacts header values from a fetch error message", async () => {
     const { fetch } = fakeFetch(() => new TypeError("could not send Basic c2VjcmV0LXZhbHVl to the proxy"));
     const errors: unknown[] = [];
-    new KintoClient(REMOTE, { fetch, headers: { Authorization: "Basic c2VjcmV0LXZhbHVl" } }).bucket("b").getData().subscribe({ error: (e) => errors.push(e) });
+    new KintoClient(REMOTE, { fetch, headers: { Authorization: "Basic c2VjcmV0LXZhbHVl" } })
+      .bucket("b")
+      .getData()
+      .subscribe({ error: (e) => errors.push(e) });
     await settle();
     expect(errors[0]).toBeInstanceOf(NetworkError);
     expect((errors[0] as Error).message).not.toContain("c2VjcmV0LXZhbHVl");
@@ -270,10 +321,13 @@ describe("notices", () => {
       throw new Error("listener boom");
     });
     const seen: string[] = [];
-    new KintoClient(REMOTE, { fetch, events, retry: 2 }).bucket("b").getData().subscribe({
-      next: () => seen.push("next"),
-      error: () => seen.push("error"),
-    });
+    new KintoClient(REMOTE, { fetch, events, retry: 2 })
+      .bucket("b")
+      .getData()
+      .subscribe({
+        next: () => seen.push("next"),
+        error: () => seen.push("error"),
+      });
     await settle();
     expect(seen).toEqual(["next"]);
     expect(calls).toHaveLength(1);

@@ -19,7 +19,18 @@ type Responder = (requests: readonly BatchRequest[], call: number) => Observable
 /** A collection whose client sends every request to `respond`, and the record of what was sent. */
 function fakeCollection(respond: Responder, options: ConstructorParameters<typeof KintoClient>[1] = {}) {
   const calls: { requests: readonly BatchRequest[]; idempotent?: boolean; waitBackoff: boolean }[] = [];
-  const info: KintoResponse = { status: 200, headers: new Headers(), json: { project_name: "fake", project_version: "0", http_api_version: "1.23", url: "http://kinto.invalid/v1/", settings: { batch_max_requests: 25, readonly: false }, capabilities: {} } };
+  const info: KintoResponse = {
+    status: 200,
+    headers: new Headers(),
+    json: {
+      project_name: "fake",
+      project_version: "0",
+      http_api_version: "1.23",
+      url: "http://kinto.invalid/v1/",
+      settings: { batch_max_requests: 25, readonly: false },
+      capabilities: {},
+    },
+  };
   const backend: KintoHandler = (request) =>
     request.path === "/"
       ? of(info)
@@ -41,8 +52,10 @@ function memoryServer() {
       const id = decodeURIComponent(sub.path.split("/").pop()!);
       const existing = records.get(id);
       const ifMatch = sub.headers?.["If-Match"];
-      const refused = (sub.headers?.["If-None-Match"] === "*" && existing) || (ifMatch && (!existing || ifMatch !== `"${existing.last_modified}"`));
-      if (refused) return { status: 412, path: sub.path, body: { code: 412, errno: 114, error: "Precondition Failed", details: { existing } } };
+      const refused =
+        (sub.headers?.["If-None-Match"] === "*" && existing) || (ifMatch && (!existing || ifMatch !== `"${existing.last_modified}"`));
+      if (refused)
+        return { status: 412, path: sub.path, body: { code: 412, errno: 114, error: "Precondition Failed", details: { existing } } };
       const record = { ...(sub.body as { data: Record<string, unknown> }).data, id, last_modified: ++clock };
       records.set(id, record);
       return { status: existing ? 200 : 201, path: sub.path, body: { data: record } };
@@ -63,7 +76,9 @@ describe("upload: retries without duplicates", () => {
       return of(server.answer(server.apply(requests)));
     });
     let n = 0;
-    const events = await lastValueFrom(collection.uploadRecords([{ a: 1 }, { a: 2 }, { id: "own", a: 3 }], { safe: true, generateId: () => `gen-${++n}` }).pipe(toArray()));
+    const events = await lastValueFrom(
+      collection.uploadRecords([{ a: 1 }, { a: 2 }, { id: "own", a: 3 }], { safe: true, generateId: () => `gen-${++n}` }).pipe(toArray()),
+    );
     expect(calls).toHaveLength(1);
     expect(calls[0].idempotent).toBe(true);
     expect(calls[0].waitBackoff).toBe(true);
@@ -112,36 +127,71 @@ describe("upload: retries without duplicates", () => {
     expect(events.filter((e) => e.type === "sent")).toHaveLength(1);
   });
 
-  it("waits for the rolled-back item's Retry-After before sending the chunk again", marbles((m) => {
-    const server = memoryServer();
-    const { collection } = fakeCollection((requests, call) =>
-      of(call === 1 ? server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 }, headers: { "retry-after": "3" } }))) : server.answer(server.apply(requests))),
-    );
-    const events = collection.uploadRecords([{ a: 1 }], { retry: 1, generateId: () => "x" }).pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
-    m.expect(events).toBeObservable("s 2999ms (c|)");
-  }));
+  it(
+    "waits for the rolled-back item's Retry-After before sending the chunk again",
+    marbles((m) => {
+      const server = memoryServer();
+      const { collection } = fakeCollection((requests, call) =>
+        of(
+          call === 1
+            ? server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 }, headers: { "retry-after": "3" } })))
+            : server.answer(server.apply(requests)),
+        ),
+      );
+      const events = collection
+        .uploadRecords([{ a: 1 }], { retry: 1, generateId: () => "x" })
+        .pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
+      m.expect(events).toBeObservable("s 2999ms (c|)");
+    }),
+  );
 
-  it("without Retry-After, resends after the client's retryPolicy delay", marbles((m) => {
-    const server = memoryServer();
-    const rolledBack = (requests: readonly BatchRequest[]) => server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })));
-    // baseDelay 1000 and no jitter: [d/2, d) gives 500 ms, then 1000 ms.
-    const { collection } = fakeCollection((requests, call) => of(call <= 2 ? rolledBack(requests) : server.answer(server.apply(requests))), {
-      retryPolicy: { baseDelay: 1000, random: () => 0 },
-    });
-    const events = collection.uploadRecords([{ a: 1 }], { retry: 2, generateId: () => "x" }).pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
-    m.expect(events).toBeObservable("s 1499ms (c|)");
-  }));
+  it(
+    "without Retry-After, resends after the client's retryPolicy delay",
+    marbles((m) => {
+      const server = memoryServer();
+      const rolledBack = (requests: readonly BatchRequest[]) =>
+        server.answer(requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })));
+      // baseDelay 1000 and no jitter: [d/2, d) gives 500 ms, then 1000 ms.
+      const { collection } = fakeCollection(
+        (requests, call) => of(call <= 2 ? rolledBack(requests) : server.answer(server.apply(requests))),
+        {
+          retryPolicy: { baseDelay: 1000, random: () => 0 },
+        },
+      );
+      const events = collection
+        .uploadRecords([{ a: 1 }], { retry: 2, generateId: () => "x" })
+        .pipe(map((e) => (e.type === "sent" ? "s" : e.results[0].status[0])));
+      m.expect(events).toBeObservable("s 1499ms (c|)");
+    }),
+  );
 
   it("fails with TransactionAbortedError when rollbackRetries are exhausted", async () => {
-    const rolledBack = (requests: readonly BatchRequest[]) => of({ status: 200, headers: new Headers(), json: { responses: requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })) } });
+    const rolledBack = (requests: readonly BatchRequest[]) =>
+      of({
+        status: 200,
+        headers: new Headers(),
+        json: { responses: requests.map((r) => ({ status: 409, path: r.path, body: { code: 409 } })) },
+      });
     const { collection, calls } = fakeCollection(rolledBack, { retryPolicy: { baseDelay: 1 } });
-    await expect(lastValueFrom(collection.uploadRecords([{ a: 1 }], { rollbackRetries: 2 }))).rejects.toBeInstanceOf(TransactionAbortedError);
+    await expect(lastValueFrom(collection.uploadRecords([{ a: 1 }], { rollbackRetries: 2 }))).rejects.toBeInstanceOf(
+      TransactionAbortedError,
+    );
     expect(calls).toHaveLength(3);
   });
 
   it("per-record 4xx inside a 200 are reported and never replayed", async () => {
     const { collection, calls } = fakeCollection((requests) =>
-      of({ status: 200, headers: new Headers(), json: { responses: requests.map((r, i) => (i === 0 ? { status: 400, path: r.path, body: { code: 400, message: "bad" } } : { status: 201, path: r.path, body: { data: { id: "y", last_modified: 1 } } })) } }),
+      of({
+        status: 200,
+        headers: new Headers(),
+        json: {
+          responses: requests.map((r, i) =>
+            i === 0
+              ? { status: 400, path: r.path, body: { code: 400, message: "bad" } }
+              : { status: 201, path: r.path, body: { data: { id: "y", last_modified: 1 } } },
+          ),
+        },
+      }),
     );
     const events = await lastValueFrom(collection.uploadRecords([{ id: "x" }, { id: "y" }], { retry: 3 }).pipe(toArray()));
     expect(calls).toHaveLength(1);
@@ -168,7 +218,11 @@ describe("upload: backpressure", () => {
     const subscription = collection.uploadRecords(source(), { chunkSize: 10, concurrency: 3 }).subscribe((e) => events.push(e));
     expect(pulled).toBe(30);
     expect(answers).toHaveLength(3);
-    const ok = (ids: number[]): KintoResponse => ({ status: 200, headers: new Headers(), json: { responses: ids.map((n) => ({ status: 201, path: `/r${n}`, body: { data: { id: `r${n}`, last_modified: 1 } } })) } });
+    const ok = (ids: number[]): KintoResponse => ({
+      status: 200,
+      headers: new Headers(),
+      json: { responses: ids.map((n) => ({ status: 201, path: `/r${n}`, body: { data: { id: `r${n}`, last_modified: 1 } } })) },
+    });
     answers[1].next(ok([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]));
     answers[1].complete();
     expect(pulled).toBe(40);

@@ -8,7 +8,12 @@ import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const browser = resolve(dirname(fileURLToPath(import.meta.url)), "../browser");
-const TYPES: Record<string, string> = { ".js": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8", ".ico": "image/x-icon" };
+const TYPES: Record<string, string> = {
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".html": "text/html; charset=utf-8",
+  ".ico": "image/x-icon",
+};
 const engine = new AngularNodeAppEngine();
 
 async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -25,7 +25,11 @@ export function appConfig(zone: boolean, native = false): ApplicationConfig {
       provideKintoClient(
         () => query().get("kinto") ?? "http://127.0.0.1:8888/v1",
         // With `&native`, the client sends with the browser's own fetch instead of HttpClient.
-        () => ({ bucket: query().get("bucket") ?? "default", timeout: 10_000, ...(native ? { fetch: globalThis.fetch.bind(globalThis) } : {}) }),
+        () => ({
+          bucket: query().get("bucket") ?? "default",
+          timeout: 10_000,
+          ...(native ? { fetch: globalThis.fetch.bind(globalThis) } : {}),
+        }),
       ),
     ],
   };

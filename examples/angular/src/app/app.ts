@@ -4,7 +4,8 @@ import { TaskList } from "./task-list";
 @Component({
   selector: "app-root",
   imports: [TaskList],
-  template: `<h1>Tasks</h1><task-list />`,
+  template: `<h1>Tasks</h1>
+    <task-list />`,
 })
 export class App {
   constructor() {
