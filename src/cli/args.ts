@@ -103,6 +103,7 @@ export type Command =
       readonly onConflict: OnConflict;
       readonly progress: ProgressMode;
       readonly maxErrors: number;
+      readonly dryRun: boolean;
     } & Common);
 
 const VALUE_FLAGS = new Set([
@@ -128,7 +129,18 @@ const COMMAND_FLAGS: Readonly<Record<CommandName, readonly string[]>> = {
   info: [],
   export: ["--since", "--sort"],
   watch: ["--since", "--interval"],
-  import: ["--concurrency", "--chunk-size", "--ids", "--on-conflict", "--max-errors", "--no-progress", "--quiet", "-q", "--json"],
+  import: [
+    "--dry-run",
+    "--concurrency",
+    "--chunk-size",
+    "--ids",
+    "--on-conflict",
+    "--max-errors",
+    "--no-progress",
+    "--quiet",
+    "-q",
+    "--json",
+  ],
   dump: [],
   load: ["--dry-run", "--concurrency", "--parallel", "--max-errors"],
 };
@@ -294,6 +306,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
           onConflict: choice("--on-conflict", flags.get("--on-conflict"), ["fail", "skip", "overwrite"], DEFAULTS.onConflict),
           progress: progressMode(flags),
           maxErrors: wholeNumber("--max-errors", flags.get("--max-errors"), DEFAULTS.maxErrors, 1),
+          dryRun: flags.has("--dry-run"),
         };
     }
   } catch (error) {

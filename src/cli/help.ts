@@ -50,6 +50,8 @@ export const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
   --concurrency N             /batch requests in flight (default ${DEFAULTS.concurrency})
   --chunk-size N              records per /batch request (default: the server's batch_max_requests)
   --max-errors N              bad lines reported before giving up (default ${DEFAULTS.maxErrors})
+  --dry-run                   read the server, then print each write that would be sent (one
+                              "METHOD PATH" line per record on stdout) and send none
   --no-progress               no progress display, only the summary
   --quiet, -q                 nothing on stderr but errors
   --json                      progress and summary as JSON lines on stdout

@@ -144,6 +144,13 @@ export async function runImport(client: KintoClient, command: ImportCommand, con
     }
   }
   report.progress(progress, true);
+  if (command.dryRun) {
+    report.say(
+      `${where}: ${total} record(s) would be sent (${work.fresh} new, ${work.same} already there, ${work.changed.size} changed${changedNote}); nothing was sent.`,
+    );
+    report.event("dry-run", { new: work.fresh, already: work.same, changed: work.changed.size, send: total });
+    return;
+  }
   report.say(
     `${where}: ${created} new, ${work.same} already there, ${work.changed.size} changed${changedNote}${failures.length ? `, ${failures.length} refused` : ""}.`,
   );

@@ -6,7 +6,7 @@
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { KintoClient } from "../index";
+import { dryRun, KintoClient, type KintoInterceptor } from "../index";
 import { authorization, parseArgs, type Command, type Common } from "./args";
 import { contact } from "./contact";
 import { EXIT, explain, type FailureContext } from "./explain";
@@ -38,13 +38,28 @@ export function version(): string {
   return (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
 }
 
-function client(options: Common, env: Io["env"]): KintoClient {
+function client(options: Common, env: Io["env"], interceptors: readonly KintoInterceptor[] = []): KintoClient {
   const fetch = proxyFetch(env);
   return new KintoClient(options.server, {
     headers: authorization(options.auth),
     timeout: options.timeout,
     retry: options.retry,
+    interceptors,
     ...(fetch ? { fetch } : {}),
+  });
+}
+
+/**
+ * `import --dry-run`: the library's dry-run interceptor on the command's client. Reads go to the
+ * server (the plan needs them); each write is printed, one `METHOD PATH` line (a `would-send`
+ * event with `--json`) per sub-request of a `/batch`, and not sent.
+ */
+function dryRunPrinter(out: Output, json: boolean): KintoInterceptor {
+  return dryRun((request) => {
+    const requests = request.path === "/batch" ? (request.body as { requests?: { method: string; path: string }[] }).requests : undefined;
+    for (const { method, path } of requests ?? [request]) {
+      out.write(json ? JSON.stringify({ event: "would-send", method, path }) + "\n" : `${method} ${path}\n`);
+    }
   });
 }
 
@@ -55,7 +70,11 @@ async function run(
   signal: AbortSignal,
   context: { user?: string },
 ): Promise<void> {
-  const kinto = client(command, io.env);
+  const kinto = client(
+    command,
+    io.env,
+    command.name === "import" && command.dryRun ? [dryRunPrinter(out, command.progress === "json")] : [],
+  );
   const info = await contact(kinto, command, signal);
   context.user = info.user?.id;
   switch (command.name) {

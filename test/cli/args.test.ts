@@ -75,7 +75,7 @@ describe("CLI arguments", () => {
     [["import", "http://h/v1", "b/c", "f", "--on-conflict", "merge"], /--on-conflict expects one of fail, skip, overwrite/],
     [["info", "http://h/v1", "--auth", "nocolon"], /user:password/],
     [["dump", "http://h/v1", "a/b"], /Expected a bucket id/],
-    [["import", "http://h/v1", "b/c", "f", "--dry-run"], /--dry-run is not an option of "import"/],
+    [["export", "http://h/v1", "b/c", "--dry-run"], /--dry-run is not an option of "export"/],
     [["export", "http://h/v1", "b/c", "--interval", "5"], /--interval is not an option of "export"/],
     [["load", "http://h/v1"], /"load" expects <server> <bucket.jsonl>, got 1/],
     [["info", "http://h/v1", "--frobnicate"], /Unknown option --frobnicate/],

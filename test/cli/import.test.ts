@@ -9,7 +9,7 @@ import { collections, jsonl, runMain, serverRecords } from "./run-cli";
 const BUCKET = uniqueName("cli-import");
 const target = (collection: string) => `${BUCKET}/${collection}`;
 
-beforeAll(() => collections(BUCKET, "bad", "edited", "rerun", "conflict", "required", "proto"));
+beforeAll(() => collections(BUCKET, "bad", "edited", "rerun", "conflict", "required", "proto", "dry"));
 
 describe("the pre-check", () => {
   it("names every bad line (up to --max-errors), and sends nothing", async () => {
@@ -135,5 +135,38 @@ describe("--on-conflict", () => {
     expect(run.err).toContain(": 0 new, 1 already there, 1 changed (replaced).");
     expect(await record("c-1")).toMatchObject({ id: "c-1", title: "mine" });
     expect(await serverRecords(BUCKET, "conflict")).toHaveLength(2);
+  });
+});
+
+describe("--dry-run", () => {
+  it("reads the server, prints each write that would be sent, and sends none", async () => {
+    const first = jsonl("dry-first.jsonl", [{ id: "a", n: 1 }]);
+    expect((await runMain(["import", kintoUrl(), target("dry"), first, "--quiet"])).code).toBe(0);
+    const file = jsonl("dry.jsonl", [
+      { id: "a", n: 1 },
+      { id: "b", n: 2 },
+      { id: "c", n: 3 },
+    ]);
+    const run = await runMain(["import", kintoUrl(), target("dry"), file, "--dry-run", "--no-progress"]);
+    expect(run.code).toBe(0);
+    const prefix = new URL(kintoUrl()).pathname;
+    expect(run.out.trim().split("\n")).toEqual([
+      `PUT ${prefix}/buckets/${BUCKET}/collections/dry/records/b`,
+      `PUT ${prefix}/buckets/${BUCKET}/collections/dry/records/c`,
+    ]);
+    expect(run.err).toContain("2 record(s) would be sent (2 new, 1 already there, 0 changed); nothing was sent.");
+    expect((await serverRecords(BUCKET, "dry")).map((r) => r.id)).toEqual(["a"]);
+
+    const json = await runMain(["import", kintoUrl(), target("dry"), file, "--dry-run", "--json"]);
+    const events = json.out
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { event: string; path?: string });
+    expect(events.filter((e) => e.event === "would-send").map((e) => e.path)).toEqual([
+      `${prefix}/buckets/${BUCKET}/collections/dry/records/b`,
+      `${prefix}/buckets/${BUCKET}/collections/dry/records/c`,
+    ]);
+    expect(events.at(-1)).toMatchObject({ event: "dry-run", new: 2, already: 1, send: 2 });
+    expect((await serverRecords(BUCKET, "dry")).map((r) => r.id)).toEqual(["a"]);
   });
 });
