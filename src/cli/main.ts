@@ -58,7 +58,7 @@ function dryRunPrinter(out: Output, json: boolean): KintoInterceptor {
   return dryRun((request) => {
     const requests = request.path === "/batch" ? (request.body as { requests?: { method: string; path: string }[] }).requests : undefined;
     for (const { method, path } of requests ?? [request]) {
-      out.write(json ? JSON.stringify({ event: "would-send", method, path }) + "\n" : `${method} ${path}\n`);
+      void out.write(json ? JSON.stringify({ event: "would-send", method, path }) + "\n" : `${method} ${path}\n`);
     }
   });
 }
