@@ -14,7 +14,7 @@ import type { RetryBudget } from "./budget";
 import { ContextToken, RequestContext } from "./context";
 import { KintoHttpError, NetworkTimeoutError, responseHeadersOf, type Capability, type RequestSummary } from "./errors";
 import type { Notices } from "./notices";
-import { isIdempotent, queryString, type KintoRequest } from "./request";
+import { isIdempotent, pathAndQuery, type KintoRequest } from "./request";
 import { retryTransient, type RetryPolicy } from "./retry";
 import type { HeadersLike, KintoResponse } from "./transport";
 
@@ -67,7 +67,7 @@ export function withValue<T>(request: KintoRequest, token: ContextToken<T>, valu
 
 /** The method and path (with query) of `request`, for messages. */
 export function summaryOf(request: KintoRequest): RequestSummary {
-  return { method: request.method, path: request.path + queryString(request.query) };
+  return { method: request.method, path: pathAndQuery(request) };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { EMPTY } from "rxjs";
 import type { KintoInterceptor } from "./chain";
-import { queryString, type HttpMethod, type KintoRequest } from "./request";
+import { pathAndQuery, type HttpMethod, type KintoRequest } from "./request";
 
 /** A request a dry run did not send. */
 export interface DryRunRequest {
@@ -51,6 +51,6 @@ export function dryRun(record: (request: DryRunRequest) => void, options: DryRun
 function describe(request: KintoRequest): DryRunRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name] = SECRET_HEADERS.test(name) ? "[redacted]" : value;
-  const described: DryRunRequest = { method: request.method, path: request.path + queryString(request.query), headers };
+  const described: DryRunRequest = { method: request.method, path: pathAndQuery(request), headers };
   return request.body === undefined ? described : { ...described, body: request.body };
 }

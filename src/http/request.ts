@@ -41,6 +41,11 @@ export function isIdempotent(request: KintoRequest): boolean {
   return request.method !== "POST" && request.method !== "PATCH";
 }
 
+/** The path of `request` with its query string: what identifies it in messages, logs and `/batch` sub-requests. */
+export function pathAndQuery(request: Pick<KintoRequest, "path" | "query">): string {
+  return request.path + queryString(request.query);
+}
+
 /** Serializes a query object: keys in order, values URL-encoded, arrays comma-joined. */
 export function queryString(query: KintoRequest["query"]): string {
   if (!query) return "";

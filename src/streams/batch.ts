@@ -7,7 +7,7 @@ import type { KintoHandler } from "../http/chain";
 import { decodeWith } from "../http/decode";
 import { RetryAfterTooLongError } from "../http/errors";
 import { retryTransient } from "../http/retry";
-import { isIdempotent, queryString, type KintoRequest } from "../http/request";
+import { isIdempotent, pathAndQuery, type KintoRequest } from "../http/request";
 import { BatchResponses, type BatchResponse } from "../protocol/codecs";
 import type { Resolved, ResourceOptions } from "../protocol/options";
 import { versionPrefix } from "../protocol/paths";
@@ -108,7 +108,7 @@ class Recorder {
   readonly handle: KintoHandler = (request) => {
     this.requests.push({
       method: request.method,
-      path: this.prefix + request.path + queryString(request.query),
+      path: this.prefix + pathAndQuery(request),
       headers: request.headers && Object.keys(request.headers).length ? request.headers : undefined,
       body: request.body,
     });

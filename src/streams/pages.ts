@@ -6,7 +6,7 @@ import * as t from "io-ts";
 import { defer, map, Observable, type OperatorFunction, mergeMap, from, toArray, firstValueFrom, type Subscription } from "rxjs";
 import { decodeWith } from "../http/decode";
 import { DEFAULT_MAX_PAGE_REQUESTS, InvalidArgumentError, PaginationLoopError, PayloadValidationError } from "../http/errors";
-import { queryString, type KintoRequest } from "../http/request";
+import { pathAndQuery, type KintoRequest } from "../http/request";
 import type { KintoResponse } from "../http/transport";
 import { list, Tombstone } from "../protocol/codecs";
 import { versionPrefix } from "../protocol/paths";
@@ -70,7 +70,7 @@ export class PageGuard {
    * @param request the request about to be sent (its path and query identify it), or that URL's path and query
    */
   visit(request: KintoRequest | string): PageGuard {
-    const key = typeof request === "string" ? request : request.path + queryString(request.query);
+    const key = typeof request === "string" ? request : pathAndQuery(request);
     const summary = { method: typeof request === "string" ? "GET" : request.method, path: key };
     if (key === this.mark) throw new PaginationLoopError("repeated-url", summary, this.requests, this.maxRequests);
     if (this.requests >= this.maxRequests) throw new PaginationLoopError("request-limit", summary, this.requests, this.maxRequests);
