@@ -8,7 +8,8 @@
  * scenarios; `3` includes 3b–3d, `3b` runs only those), BENCH_PG_WORKERS (default 2: gunicorn
  * workers of scenarios 3b–3d, Kinto on PostgreSQL, bench/kinto-postgres.ts; 0 skips them),
  * BENCH_PG_RECORDS (default 3000) and BENCH_PG_ROUNDS (default 3) for 3b–3d, BENCH_PG_VARIANTS
- * (comma-separated variants of 3b, default all).
+ * (comma-separated variants of 3b, default all). Scenario 7 (the Angular build) installs
+ * examples/angular when it is not (scripts/angular-app.sh).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,7 +22,8 @@ import { alternate, median, measure, type Sample } from "./measure";
 import { runStreamJob, streamSample } from "./memory";
 import { decodeTable, machine, sizeTable, table, type Row } from "./report";
 import { startServer } from "./server";
-import { bundleSizes } from "./size";
+import { angularBundleCost } from "./angular-size";
+import { bundleSizes, type BundleSize } from "./size";
 import { runStub } from "./stub";
 
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -38,7 +40,7 @@ const PG_VARIANTS = process.env.BENCH_PG_VARIANTS
   : CREATE_VARIANTS;
 for (const v of PG_VARIANTS)
   if (!CREATE_VARIANTS.includes(v)) throw new Error(`BENCH_PG_VARIANTS: unknown variant ${v} (known: ${CREATE_VARIANTS.join(", ")})`);
-const ONLY = new Set((process.env.BENCH_ONLY ?? "1,2,3,4,5,6").split(",").map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? "1,2,3,4,5,6,7").split(",").map((s) => s.trim()));
 const ROOT = process.env.KINTO_RX_ROOT ?? process.cwd();
 const TOTAL = 20_000;
 const GETS = 2_000;
@@ -94,6 +96,10 @@ async function main(): Promise<void> {
   if (ONLY.has("6")) {
     log("6. bundle sizes");
     results.sizes = await bundleSizes(ROOT);
+  }
+  if (ONLY.has("7")) {
+    log("7. what a Kinto client adds to an Angular production build");
+    results.sizes = [...((results.sizes as BundleSize[] | undefined) ?? []), ...angularBundleCost(ROOT)];
   }
 
   if (ONLY.has("5")) {
