@@ -10,20 +10,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { launchChromium, requireChromium } from "../chromium";
 import { kintoUrl, raw, uniqueName } from "../helpers";
 
 const APP = resolve(__dirname, "../../examples/angular");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const EVERYONE = { read: ["system.Everyone"], write: ["system.Everyone"] };
 
 let browser: Browser;
@@ -53,12 +44,11 @@ function startSsr(): Promise<{ process: ChildProcess; origin: string }> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: run \`npm run browser:install\` (npm test does) or set CHROMIUM_PATH`);
+  requireChromium();
   if (!existsSync(resolve(APP, "dist/server/server.mjs")))
     throw new Error("the Angular app is not built: run `npm run angular:build` (npm test does)");
   ssr = await startSsr();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -13,20 +13,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { launchChromium, requireChromium } from "../chromium";
 import { AUTH, kintoUrl, raw, uniqueName } from "../helpers";
 
 const ROOT = resolve(__dirname, "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 /** The ESM files that the import map points the ESM build's bare imports to. */
 const DEPENDENCIES: Record<string, { file: string; contents: string }> = {
@@ -96,11 +87,10 @@ let browser: Browser;
 let pageServer: { server: Server; origin: string };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: run \`npm run browser:install\` (npm test does) or set CHROMIUM_PATH`);
+  requireChromium();
   if (!existsSync(resolve(ROOT, "dist/browser/kinto-rx.min.js"))) throw new Error("dist/ is missing: run `node build.mjs` (npm test does)");
   pageServer = await startPageServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
