@@ -9,13 +9,13 @@
  * Every variant provides `HttpClient`, so the differences are the client libraries (with what
  * they pull in: io-ts, fp-ts and the rxjs operators Angular itself does not use). The initial
  * chunks are the ones the entry imports statically (esbuild metafile of `ng build --stats-json`),
- * each gzipped -9 and summed, as scenario 6 does.
+ * each compressed on its own and summed, as scenario 6 does.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
-import type { BundleSize } from "./size";
+import type { Metafile } from "esbuild";
+import { initialOutputs, sizesOfFiles, type BundleSize } from "./size";
 
 /** The variants of the app: the imports, the client's providers, the list and the create. */
 const VARIANTS = {
@@ -120,6 +120,7 @@ const ANGULAR_JSON = {
 interface Built {
   readonly bytes: number;
   readonly gzip: number;
+  readonly brotli: number;
   readonly files: number;
   readonly warnings: number;
   /** Minified bytes of the initial files by package (kinto-rx, io-ts, fp-ts, rxjs, kinto, other). */
@@ -152,35 +153,21 @@ function buildVariant(app: string, variant: AngularVariant): Built {
       env: { ...process.env, NG_CLI_ANALYTICS: "false", NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const stats = JSON.parse(readFileSync(join(dir, "dist/stats.json"), "utf8")) as {
-      outputs: Record<
-        string,
-        { entryPoint?: string; imports: { path: string; kind: string }[]; inputs: Record<string, { bytesInOutput: number }> }
-      >;
-    };
-    const entries = Object.keys(stats.outputs).filter((key) => /src\/main\.ts$/.test(stats.outputs[key].entryPoint ?? ""));
+    const { outputs } = JSON.parse(readFileSync(join(dir, "dist/stats.json"), "utf8")) as Metafile;
+    const entries = Object.keys(outputs).filter((key) => /src\/main\.ts$/.test(outputs[key].entryPoint ?? ""));
     if (entries.length !== 1) throw new Error(`angular-size: ${variant}: no single entry chunk in stats.json`);
-    const initial = new Set<string>();
-    for (const stack = [...entries]; stack.length > 0;) {
-      const key = stack.pop()!;
-      if (initial.has(key) || !stats.outputs[key]) continue;
-      initial.add(key);
-      for (const imported of stats.outputs[key].imports) if (imported.kind === "import-statement") stack.push(imported.path);
-    }
-    let bytes = 0;
-    let gzip = 0;
+    const initial = initialOutputs(outputs, entries[0]);
     const packages: Record<string, number> = {};
-    for (const key of initial) {
-      for (const [input, { bytesInOutput }] of Object.entries(stats.outputs[key].inputs))
+    const files = [...initial].map((key) => {
+      for (const [input, { bytesInOutput }] of Object.entries(outputs[key].inputs))
         packages[packageOf(input)] = (packages[packageOf(input)] ?? 0) + bytesInOutput;
       const name = key.slice(key.lastIndexOf("/") + 1);
       const file = [join(dir, "dist/browser", name), join(dir, key)].find((f) => existsSync(f));
       if (!file) throw new Error(`angular-size: ${variant}: ${key} not found in dist/`);
-      const code = readFileSync(file);
-      bytes += code.length;
-      gzip += gzipSync(code, { level: 9 }).length;
-    }
-    return { bytes, gzip, files: initial.size, packages, warnings: (log.match(/WARNING|▲ \[WARNING\]/g) ?? []).length };
+      return readFileSync(file);
+    });
+    const { bytes, gzip, brotli } = sizesOfFiles(variant, files, "");
+    return { bytes, gzip, brotli, files: files.length, packages, warnings: (log.match(/WARNING|▲ \[WARNING\]/g) ?? []).length };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -217,7 +204,7 @@ export function angularBundleCost(root: string): BundleSize[] {
     name,
     bytes: built[v].bytes,
     gzip: built[v].gzip,
-    brotli: Number.NaN,
+    brotli: built[v].brotli,
     note: `${built[v].files} initial file(s), each gzipped, summed; ng build warnings: ${built[v].warnings}. ${note}`,
   });
   return [

@@ -64,8 +64,23 @@ async function bundle(root: string, entry: string, external: string[], plugins: 
   return result.outputFiles[0].contents;
 }
 
+/**
+ * The outputs of an esbuild metafile that load with `entry`: it and what it imports statically,
+ * transitively (dynamic imports are the chunks loaded on first use; external imports are not outputs).
+ */
+export function initialOutputs(outputs: Metafile["outputs"], entry: string): Set<string> {
+  const initial = new Set<string>();
+  for (const stack = [entry]; stack.length > 0;) {
+    const key = stack.pop()!;
+    if (initial.has(key) || !outputs[key]) continue;
+    initial.add(key);
+    for (const imported of outputs[key].imports) if (imported.kind === "import-statement") stack.push(imported.path);
+  }
+  return initial;
+}
+
 /** gzip and brotli of several files, each compressed on its own (as a server sends them), summed. */
-function sizesOfFiles(name: string, files: readonly Uint8Array[], note: string): BundleSize {
+export function sizesOfFiles(name: string, files: readonly Uint8Array[], note: string): BundleSize {
   const each = files.map((file) => sizes(name, file, note));
   const sum = (key: "bytes" | "gzip" | "brotli") => each.reduce((total, size) => total + size[key], 0);
   return { name, bytes: sum("bytes"), gzip: sum("gzip"), brotli: sum("brotli"), note };
@@ -107,14 +122,7 @@ async function listAndCreate(root: string): Promise<{ initial: Uint8Array[]; lat
     const outputs: Metafile["outputs"] = result.metafile.outputs;
     const file = (key: string) => result.outputFiles.find((f) => f.path.endsWith(key.slice(key.lastIndexOf("/"))))!.contents;
     const entry = Object.keys(outputs).find((key) => outputs[key].entryPoint?.endsWith("app.ts"))!;
-    const initial = new Set<string>();
-    for (const stack = [entry]; stack.length > 0;) {
-      const key = stack.pop()!;
-      if (initial.has(key)) continue;
-      initial.add(key);
-      for (const imported of outputs[key].imports)
-        if (imported.kind === "import-statement" && !imported.external) stack.push(imported.path);
-    }
+    const initial = initialOutputs(outputs, entry);
     const js = Object.keys(outputs).filter((key) => key.endsWith(".js"));
     return { initial: js.filter((key) => initial.has(key)).map(file), later: js.filter((key) => !initial.has(key)).map(file) };
   } finally {
