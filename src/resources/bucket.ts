@@ -3,7 +3,6 @@
  */
 import type * as t from "io-ts";
 import { defer, type Observable } from "rxjs";
-import type { Page } from "../streams/pages";
 import type { BatchOptions, BatchResult } from "../streams/batch";
 import type { BucketBatcher } from "./batcher";
 import { capabilities } from "./lazy";
@@ -21,12 +20,11 @@ import {
   type WriteOptions,
 } from "../protocol/operations";
 import type { CollectionOptions, ResourceOptions } from "../protocol/options";
-import { paths } from "../protocol/paths";
 import { Resource } from "./resource";
 import { type ListOptions } from "../protocol/listing";
-import { deleteList, listObjects } from "../streams/pages";
+import { deleteList, listObjects, type Page } from "../streams/pages";
 import { childScope, type Executor, type Scope } from "../protocol/scope";
-import { idOf } from "../protocol/paths";
+import { idOf, paths } from "../protocol/paths";
 
 /** Options of `createCollection` and `createGroup`. */
 export interface CreateOptions extends WriteOptions {
