@@ -180,8 +180,21 @@ describe("watchRecords against the real server", () => {
       .collection(cid)
       .watchRecords({ interval: 20, window: 100 })
       .subscribe((c) => emitted.push(c));
-    // The window's re-reads run for 1.5 × window after the list's ETag last moved; then only 304s.
-    await until(() => answered(log).filter((s) => s.status === 304).length >= 8, "eight idle polls");
+    // The window's re-reads run for up to 1.5 × window after the list's ETag last moved; then only
+    // 304s. Wait for five polls after the last re-read (bounded by `until`: re-reads that never
+    // ended would fail here), and eight idle polls in all.
+    const afterRereads = () => {
+      const polls = answered(log).slice(1);
+      let last = -1;
+      polls.forEach((poll, i) => {
+        if (poll.ifNoneMatch === undefined) last = i;
+      });
+      return polls.slice(last + 1);
+    };
+    await until(
+      () => afterRereads().length >= 5 && answered(log).filter((s) => s.status === 304).length >= 8,
+      "five polls after the window's re-reads, eight idle polls",
+    );
     subscription.unsubscribe();
     const sent = log.length;
 
